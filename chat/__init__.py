@@ -1,0 +1,1 @@
+"""Conversations, messages and attachments; realtime sessions for visitors and agents."""

@@ -1,0 +1,71 @@
+"""Reads of conversations and messages for consumers, views and the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+
+from chat.access import conversations_visible_to_agent
+from chat.events import conversation_summary, message_payload
+from chat.models import Attachment, Conversation, Message
+from contactcenter.core.staff.models import AgentProfile
+
+REPLAY_PAGE = 200
+INBOX_LIMIT = 200
+
+
+def _messages(conversation_id: int) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(conversation_id=conversation_id)
+        .select_related("sender_agent")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+    )
+
+
+def messages_after(*, conversation_id: int, after_seq: int, include_internal: bool, limit: int = REPLAY_PAGE) -> list[dict[str, Any]]:
+    """Messages with seq > after_seq in seq order, at most ``limit`` (page on the last seq)."""
+    qs = _messages(conversation_id).filter(seq__gt=after_seq)
+    if not include_internal:
+        qs = qs.filter(internal=False)
+    return [message_payload(m) for m in qs.order_by("seq")[:limit]]
+
+
+def latest_visitor_conversation(*, customer_id: int, channel_id: int) -> Conversation | None:
+    """The conversation a returning visitor sees: the newest one that is not closed."""
+    return (
+        Conversation.objects.select_related("assignee")
+        .filter(customer_id=customer_id, channel_id=channel_id)
+        .exclude(status=Conversation.Status.CLOSED)
+        .order_by("-pk")
+        .first()
+    )
+
+
+def _summaries(qs: QuerySet[Conversation]) -> list[dict[str, Any]]:
+    rows = list(qs.select_related("channel", "customer", "assignee").order_by("-last_message_at", "-pk")[:INBOX_LIMIT])
+    last_bodies = _last_bodies([c.pk for c in rows])
+    return [conversation_summary(c, last_body=last_bodies.get(c.pk)) for c in rows]
+
+
+def _last_bodies(conversation_ids: list[int]) -> dict[int, str]:
+    if not conversation_ids:
+        return {}
+    latest = Message.objects.filter(conversation_id=OuterRef("pk"), internal=False).order_by("-seq").values("body")[:1]
+    return dict(Conversation.objects.filter(pk__in=conversation_ids).annotate(b=Subquery(latest)).values_list("pk", "b"))
+
+
+def agent_inbox(*, agent: AgentProfile) -> dict[str, list[dict[str, Any]]]:
+    """The console's two lists: my open conversations, and unassigned ones I may take."""
+    visible = conversations_visible_to_agent(agent=agent)
+    mine = visible.filter(assignee=agent, status__in=[Conversation.Status.OPEN])
+    unassigned = visible.filter(assignee__isnull=True, status__in=[Conversation.Status.QUEUED, Conversation.Status.BOT])
+    return {"mine": _summaries(mine), "unassigned": _summaries(unassigned)}
+
+
+def customer_conversations(*, agent: AgentProfile, customer_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    """Earlier conversations of a customer that this agent may see, newest first."""
+    qs = conversations_visible_to_agent(agent=agent).filter(customer_id=customer_id)
+    rows = list(qs.select_related("channel", "customer", "assignee").order_by("-pk")[:limit])
+    bodies = _last_bodies([c.pk for c in rows])
+    return [conversation_summary(c, last_body=bodies.get(c.pk)) for c in rows]

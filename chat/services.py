@@ -1,0 +1,422 @@
+"""Every write to conversations and messages: one transaction each, events published on commit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from chat import events
+from chat.access import agent_can_see
+from chat.models import Attachment, Conversation, Message
+from contactcenter.core.customers.models import Customer
+from contactcenter.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from contactcenter.core.events import publish_on_commit
+from contactcenter.core.inboxes.models import Channel
+from contactcenter.core.staff.models import AgentProfile
+
+CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+SUPPORTED_LANGUAGES = ("en", "zh-hans")
+
+# Types we accept, by what the bytes are (never by the client's claim). No SVG or HTML: they run script.
+ALLOWED_ATTACHMENT_TYPES = {
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "text/plain",
+    "application/zip",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/msword",
+    "application/vnd.ms-excel",
+}
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who writes: a visitor (customer id), an agent, the bot or the system."""
+
+    kind: str
+    agent: AgentProfile | None = None
+    customer_id: int | None = None
+
+    @classmethod
+    def visitor(cls, customer_id: int) -> Sender:
+        return cls(kind=Message.SenderKind.VISITOR, customer_id=customer_id)
+
+    @classmethod
+    def for_agent(cls, agent: AgentProfile) -> Sender:
+        return cls(kind=Message.SenderKind.AGENT, agent=agent)
+
+    @classmethod
+    def system(cls) -> Sender:
+        return cls(kind=Message.SenderKind.SYSTEM)
+
+
+@dataclass(frozen=True)
+class PostResult:
+    message: Message
+    created: bool
+    payload: dict[str, Any]
+
+
+def normalize_language(language: str | None) -> str:
+    language = (language or "").lower()
+    return "zh-hans" if language.startswith("zh") else "en"
+
+
+def start_conversation(
+    *, channel: Channel, customer: Customer, language: str, source_url: str = "", prechat: dict[str, str] | None = None
+) -> Conversation:
+    """Open a conversation for a visitor. Routing (issue 4) and the bot (issue 5) plug in here."""
+    with transaction.atomic():
+        conversation = Conversation.objects.create(
+            channel=channel,
+            customer=customer,
+            team_id=channel.team_id,
+            status=Conversation.Status.QUEUED,
+            language=normalize_language(language),
+            source_url=source_url[:2000],
+            prechat=prechat or {},
+        )
+        conversation.channel = channel
+        conversation.customer = customer
+        _publish_summary(conversation, to_team=True)
+    return conversation
+
+
+def _validate_body(body: Any, *, has_attachments: bool) -> str:
+    if not isinstance(body, str):
+        raise InvalidInput(_("The message body must be text."))
+    body = body.strip()
+    if len(body) > settings.CC_MAX_MESSAGE_CHARS:
+        raise InvalidInput(
+            _("The message is too long (at most %(max)d characters).") % {"max": settings.CC_MAX_MESSAGE_CHARS},
+            max_chars=settings.CC_MAX_MESSAGE_CHARS,
+        )
+    if not body and not has_attachments:
+        raise InvalidInput(_("The message is empty."))
+    return body
+
+
+def validate_client_id(client_id: Any) -> str:
+    if not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id):
+        raise InvalidInput(_("client_id must be 1-64 letters, digits or - _ . :"))
+    return client_id
+
+
+def post_message(
+    *,
+    conversation_id: int,
+    sender: Sender,
+    body: str,
+    client_id: str | None,
+    now: datetime,
+    internal: bool = False,
+    attachment_ids: Sequence[int] = (),
+    meta: dict[str, Any] | None = None,
+) -> PostResult:
+    """Store a message with the next seq. A retried ``client_id`` returns the stored one."""
+    body = _validate_body(body, has_attachments=bool(attachment_ids))
+    if client_id is not None:
+        validate_client_id(client_id)
+    if internal and sender.kind != Message.SenderKind.AGENT:
+        raise Forbidden(_("Only agents write internal notes."))
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("channel", "customer", "assignee")
+            .filter(pk=conversation_id)
+            .first()
+        )
+        if conversation is None:
+            raise NotFound(_("No such conversation."))
+        if sender.kind == Message.SenderKind.VISITOR and conversation.customer_id != sender.customer_id:
+            raise NotFound(_("No such conversation."))
+        if client_id is not None:
+            existing = _messages_with_sender().filter(conversation=conversation, client_id=client_id).first()
+            if existing is not None:
+                if not _same_sender(existing, sender):
+                    raise Conflict(_("This client_id was already used by someone else."))
+                return PostResult(message=existing, created=False, payload=events.message_payload(existing))
+        if sender.kind == Message.SenderKind.AGENT:
+            _authorize_agent_post(conversation, sender=sender, internal=internal)
+        if conversation.status == Conversation.Status.CLOSED:
+            raise Conflict(_("This conversation is closed; start a new one."), reason="conversation_closed")
+        attachments = _claim_attachments(conversation=conversation, sender=sender, attachment_ids=attachment_ids)
+        message, payload = _append(
+            conversation, sender=sender, body=body, client_id=client_id, internal=internal, now=now, meta=meta, attachments=attachments
+        )
+        if sender.kind == Message.SenderKind.VISITOR and conversation.status == Conversation.Status.RESOLVED:
+            _reopen(conversation)
+        conversation.refresh_from_db(fields=["last_seq", "unread_for_agent", "status", "last_message_at"])
+        _publish_summary(conversation, last_body=None if internal else body, to_team=conversation.assignee_id is None)
+    return PostResult(message=message, created=True, payload=payload)
+
+
+def _authorize_agent_post(conversation: Conversation, *, sender: Sender, internal: bool) -> None:
+    agent = sender.agent
+    if agent is None or not agent_can_see(agent=agent, conversation=conversation):
+        raise NotFound(_("No such conversation."))
+    if not internal and conversation.assignee_id != agent.pk and not agent.is_supervisor:
+        raise Forbidden(_("Take the conversation before replying to the visitor."), reason="take_first")
+
+
+def agent_post_message(
+    *,
+    agent: AgentProfile,
+    conversation_id: int,
+    body: str,
+    client_id: str | None,
+    now: datetime,
+    internal: bool = False,
+    attachment_ids: Sequence[int] = (),
+) -> PostResult:
+    return post_message(
+        conversation_id=conversation_id,
+        sender=Sender.for_agent(agent),
+        body=body,
+        client_id=client_id,
+        now=now,
+        internal=internal,
+        attachment_ids=attachment_ids,
+    )
+
+
+def agent_mark_read(*, agent: AgentProfile, conversation_id: int, seq: int) -> int:
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    if conversation is None or not agent_can_see(agent=agent, conversation=conversation):
+        raise NotFound(_("No such conversation."))
+    return mark_read(conversation_id=conversation_id, reader=Sender.for_agent(agent), seq=seq)
+
+
+def _messages_with_sender() -> Any:
+    return Message.objects.select_related("sender_agent").prefetch_related("attachments")
+
+
+def _same_sender(message: Message, sender: Sender) -> bool:
+    if message.sender_kind != sender.kind:
+        return False
+    if sender.kind == Message.SenderKind.AGENT:
+        return sender.agent is not None and message.sender_agent_id == sender.agent.pk
+    return True
+
+
+def _append(
+    conversation: Conversation,
+    *,
+    sender: Sender,
+    body: str,
+    client_id: str | None,
+    internal: bool,
+    now: datetime,
+    meta: dict[str, Any] | None = None,
+    attachments: Sequence[Attachment] = (),
+) -> tuple[Message, dict[str, Any]]:
+    """Insert the next message; the caller holds the conversation row lock."""
+    seq = conversation.last_seq + 1
+    message = Message.objects.create(
+        conversation=conversation,
+        seq=seq,
+        client_id=client_id,
+        sender_kind=sender.kind,
+        sender_agent=sender.agent,
+        body=body,
+        meta=meta or {},
+        internal=internal,
+    )
+    updates: dict[str, Any] = {"last_seq": seq, "last_message_at": now}
+    if sender.kind == Message.SenderKind.VISITOR:
+        updates["unread_for_agent"] = F("unread_for_agent") + 1
+        updates["visitor_last_read_seq"] = seq
+    elif sender.kind == Message.SenderKind.AGENT:
+        updates["agent_last_read_seq"] = seq
+        updates["unread_for_agent"] = 0
+    Conversation.objects.filter(pk=conversation.pk).update(**updates)
+    if attachments:
+        Attachment.objects.filter(pk__in=[a.pk for a in attachments]).update(message=message)
+    conversation.last_seq = seq
+    conversation.last_message_at = now
+    payload = events.message_payload(message, attachments=list(attachments))
+    group = events.conversation_group(conversation.pk, internal=internal)
+    publish_on_commit(group, {"type": events.MESSAGE_POSTED, "message": payload})
+    return message, payload
+
+
+def _claim_attachments(*, conversation: Conversation, sender: Sender, attachment_ids: Sequence[int]) -> list[Attachment]:
+    if not attachment_ids:
+        return []
+    if len(attachment_ids) > 10 or not all(isinstance(i, int) for i in attachment_ids):
+        raise InvalidInput(_("Attach at most 10 files, by their ids."))
+    qs = Attachment.objects.filter(pk__in=attachment_ids, conversation=conversation, message__isnull=True, uploaded_by_kind=sender.kind)
+    if sender.kind == Message.SenderKind.AGENT:
+        qs = qs.filter(uploaded_by_agent=sender.agent)
+    found = list(qs.order_by("pk"))
+    if len(found) != len(set(attachment_ids)):
+        raise InvalidInput(_("Unknown or already sent attachment."))
+    return found
+
+
+def _reopen(conversation: Conversation) -> None:
+    status = Conversation.Status.OPEN if conversation.assignee_id else Conversation.Status.QUEUED
+    Conversation.objects.filter(pk=conversation.pk).update(status=status, resolved_at=None)
+    conversation.status = status
+
+
+def _publish_summary(conversation: Conversation, *, last_body: str | None = None, to_team: bool = False) -> None:
+    """Tell the consoles that list this conversation; only the assignee once it is assigned."""
+    event = {"type": events.CONVERSATION_CHANGED, "conversation": events.conversation_summary(conversation, last_body=last_body)}
+    if conversation.assignee_id is not None:
+        publish_on_commit(events.agent_group(conversation.assignee_id), event)
+    if to_team and conversation.team_id is not None:
+        publish_on_commit(events.team_group(conversation.team_id), event)
+    publish_on_commit(
+        events.conversation_group(conversation.pk),
+        {"type": events.CONVERSATION_CHANGED, "visitor_view": events.visitor_conversation_view(conversation)},
+    )
+
+
+def _system_message(conversation: Conversation, *, event: str, text: str, now: datetime, **data: Any) -> Message:
+    message, _payload = _append(
+        conversation, sender=Sender.system(), body=text, client_id=None, internal=False, now=now, meta={"event": event, **data}
+    )
+    return message
+
+
+def _lock(conversation_id: int) -> Conversation:
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",)).select_related("channel", "customer", "assignee").filter(pk=conversation_id).first()
+    )
+    if conversation is None:
+        raise NotFound(_("No such conversation."))
+    return conversation
+
+
+def take_conversation(*, conversation_id: int, agent: AgentProfile, now: datetime) -> Conversation:
+    """An agent takes an unassigned conversation; the first take wins, across processes."""
+    with transaction.atomic():
+        conversation = _lock(conversation_id)
+        if not agent_can_see(agent=agent, conversation=conversation):
+            raise NotFound(_("No such conversation."))
+        open_count = Conversation.objects.filter(assignee=agent, status=Conversation.Status.OPEN).count()
+        if open_count >= agent.max_concurrent_chats:
+            raise Conflict(_("You already have %(n)d open conversations, your limit.") % {"n": open_count}, reason="at_capacity")
+        # The conditional UPDATE is the arbiter: only one of two racing takes changes a row.
+        taken = Conversation.objects.filter(
+            pk=conversation.pk, assignee__isnull=True, status__in=[Conversation.Status.QUEUED, Conversation.Status.BOT]
+        ).update(assignee=agent, status=Conversation.Status.OPEN, assigned_at=now)
+        if not taken:
+            raise Conflict(_("Someone else took this conversation first."), reason="already_taken")
+        conversation.assignee, conversation.status, conversation.assigned_at = agent, Conversation.Status.OPEN, now
+        _system_message(
+            conversation, event="agent_joined", text=f"{agent.display_name} joined the conversation", now=now, agent_name=agent.display_name
+        )
+        conversation.refresh_from_db(fields=["last_seq", "unread_for_agent", "last_message_at"])
+        _publish_summary(conversation, to_team=True)
+    return conversation
+
+
+def resolve_conversation(*, conversation_id: int, agent: AgentProfile, now: datetime) -> Conversation:
+    with transaction.atomic():
+        conversation = _lock(conversation_id)
+        if not agent_can_see(agent=agent, conversation=conversation):
+            raise NotFound(_("No such conversation."))
+        if conversation.assignee_id not in (None, agent.pk) and not agent.is_supervisor:
+            raise Forbidden(_("Only the assigned agent or a supervisor can resolve this conversation."))
+        if conversation.status in (Conversation.Status.RESOLVED, Conversation.Status.CLOSED):
+            return conversation
+        Conversation.objects.filter(pk=conversation.pk).update(status=Conversation.Status.RESOLVED, resolved_at=now)
+        conversation.status, conversation.resolved_at = Conversation.Status.RESOLVED, now
+        _system_message(conversation, event="resolved", text="The conversation was resolved", now=now, agent_name=agent.display_name)
+        _publish_summary(conversation, to_team=True)
+    return conversation
+
+
+def mark_read(*, conversation_id: int, reader: Sender, seq: int) -> int:
+    """Move the reader's read mark forward (never back); returns the stored mark."""
+    if not isinstance(seq, int) or seq < 0:
+        raise InvalidInput(_("seq must be a non-negative integer."))
+    with transaction.atomic():
+        conversation = _lock(conversation_id)
+        seq = min(seq, conversation.last_seq)
+        if reader.kind == Message.SenderKind.VISITOR:
+            if conversation.customer_id != reader.customer_id:
+                raise NotFound(_("No such conversation."))
+            if seq <= conversation.visitor_last_read_seq:
+                return conversation.visitor_last_read_seq
+            Conversation.objects.filter(pk=conversation.pk).update(visitor_last_read_seq=seq)
+        else:
+            if seq <= conversation.agent_last_read_seq and conversation.unread_for_agent == 0:
+                return conversation.agent_last_read_seq
+            unread = Message.objects.filter(conversation=conversation, seq__gt=seq, sender_kind=Message.SenderKind.VISITOR).count()
+            Conversation.objects.filter(pk=conversation.pk).update(agent_last_read_seq=max(seq, conversation.agent_last_read_seq), unread_for_agent=unread)
+            conversation.unread_for_agent = unread
+            _publish_summary(conversation)
+        publish_on_commit(
+            events.conversation_group(conversation.pk), {"type": events.READ, "by": reader.kind, "conversation_id": conversation.pk, "seq": seq}
+        )
+    return seq
+
+
+def store_attachment(*, conversation_id: int, sender: Sender, upload: UploadedFile) -> Attachment:
+    """Keep an uploaded file for a later message; type checked by content, size by settings."""
+    import filetype
+
+    size = upload.size or 0
+    if size > settings.CC_ATTACHMENT_MAX_BYTES:
+        raise InvalidInput(
+            _("The file is too large (at most %(mb)d MB).") % {"mb": settings.CC_ATTACHMENT_MAX_BYTES // (1024 * 1024)},
+            max_bytes=settings.CC_ATTACHMENT_MAX_BYTES,
+        )
+    if size == 0:
+        raise InvalidInput(_("The file is empty."))
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if kind is not None:
+        content_type = kind.mime
+    elif _looks_like_text(head):
+        content_type = "text/plain"
+    else:
+        content_type = "application/octet-stream"
+    if content_type not in ALLOWED_ATTACHMENT_TYPES:
+        raise InvalidInput(_("This type of file is not accepted."), content_type=content_type)
+    filename = _safe_filename(upload.name or "file")
+    with transaction.atomic():
+        conversation = Conversation.objects.filter(pk=conversation_id).first()
+        if conversation is None or (sender.kind == Message.SenderKind.VISITOR and conversation.customer_id != sender.customer_id):
+            raise NotFound(_("No such conversation."))
+        return Attachment.objects.create(
+            conversation=conversation,
+            file=upload,
+            filename=filename,
+            content_type=content_type,
+            size=size,
+            uploaded_by_kind=sender.kind,
+            uploaded_by_agent=sender.agent,
+        )
+
+
+def _looks_like_text(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    # Markup is refused as text: a browser could be talked into rendering it.
+    return b"\x00" not in head and not head.lstrip().startswith(b"<")
+
+
+def _safe_filename(name: str) -> str:
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*').strip(" .")
+    return name[:200] or "file"

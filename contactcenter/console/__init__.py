@@ -1,0 +1,1 @@
+"""The agent console and supervisor pages, assembled from each app's selectors."""

@@ -1,0 +1,1 @@
+"""The shared kernel: customers, staff, inboxes (channels), events and error types."""

@@ -1,0 +1,1 @@
+"""Customers and their identities (visitor id, e-mail, phone, external id)."""

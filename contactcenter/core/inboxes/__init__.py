@@ -1,0 +1,1 @@
+"""Channels a contact arrives through: widget installs, hotline, e-mail, web forms."""

@@ -1,0 +1,1 @@
+"""Agents, teams, skills, roles, presence and business hours."""

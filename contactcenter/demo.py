@@ -1,0 +1,153 @@
+"""Sample data and the sample shop site for the embedded demo."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from contactcenter.core.inboxes.models import Channel
+from contactcenter.core.staff.models import AgentProfile, AgentSkill, BusinessHours, Skill, Team
+
+DEMO_CHANNEL_KEY = "demo-shop"
+DEMO_PASSWORD = "demo-pass-2026"
+
+AGENTS = [
+    # username, display name, role, teams, skills with levels, languages
+    ("alice", "Alice", "agent", ["sales"], {"orders": 5, "english": 5}, ["en", "zh-hans"]),
+    ("bob", "Bob", "agent", ["sales"], {"orders": 3, "billing": 4}, ["en"]),
+    ("lina", "李娜", "agent", ["support"], {"returns": 5, "chinese": 5}, ["zh-hans"]),
+    ("wang", "王强", "agent", ["support"], {"returns": 3, "billing": 5, "chinese": 5}, ["zh-hans", "en"]),
+    ("sophie", "Sophie", "supervisor", ["sales", "support"], {}, ["en", "zh-hans"]),
+]
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    base_url: str
+    channel_key: str
+    logins: list[tuple[str, str, str]]
+
+
+def _public_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+
+
+def load_sample_data(*, host: str, port: int) -> DemoInfo:
+    """Idempotent: running the demo twice keeps one copy of everything."""
+    public = _public_host(host)
+    base_url = f"http://{public}:{port}"
+    User = get_user_model()
+    with transaction.atomic():
+        hours, _ = BusinessHours.objects.get_or_create(
+            name="Weekdays 9-18",
+            defaults={
+                "timezone": "Asia/Shanghai",
+                "weekly": {d: [["09:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
+            },
+        )
+        teams = {
+            "sales": Team.objects.get_or_create(slug="sales", defaults={"name": "Sales 售前", "business_hours": hours})[0],
+            "support": Team.objects.get_or_create(slug="support", defaults={"name": "Support 售后", "business_hours": hours})[0],
+        }
+        skills: dict[str, Skill] = {}
+        for slug in ("orders", "billing", "returns", "english", "chinese"):
+            skills[slug] = Skill.objects.get_or_create(slug=slug, defaults={"name": slug.capitalize()})[0]
+        logins: list[tuple[str, str, str]] = []
+        for username, name, role, team_slugs, skill_levels, languages in AGENTS:
+            user, created = User.objects.get_or_create(username=username, defaults={"email": f"{username}@demo.example"})
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            profile, _ = AgentProfile.objects.get_or_create(
+                user=user, defaults={"display_name": name, "role": role, "languages": languages, "max_concurrent_chats": 5}
+            )
+            profile.teams.set([teams[s] for s in team_slugs])
+            for slug, level in skill_levels.items():
+                AgentSkill.objects.update_or_create(agent=profile, skill=skills[slug], defaults={"level": level})
+            logins.append((role, username, DEMO_PASSWORD))
+        create_admin(username="admin", email="admin@demo.example", password=DEMO_PASSWORD, keep_password=True)
+        logins.append(("admin", "admin", DEMO_PASSWORD))
+        origins = sorted(
+            {f"http://{h}:{p}" for h in {public, "127.0.0.1", "localhost"} for p in (port, port + 1)}
+        )
+        channel, _ = Channel.objects.get_or_create(
+            public_key=DEMO_CHANNEL_KEY,
+            defaults={
+                "name": "Demo shop",
+                "team": teams["sales"],
+                "greeting_en": "Hi! Ask us anything about your order.",
+                "greeting_zh_hans": "您好！有任何订单问题都可以问我们。",
+                "prechat_fields": [
+                    {"name": "name", "label_en": "Your name", "label_zh": "您的称呼", "type": "text", "required": True},
+                    {"name": "email", "label_en": "E-mail", "label_zh": "电子邮箱", "type": "email", "required": False},
+                ],
+            },
+        )
+        channel.allowed_origins = sorted(set(channel.allowed_origins) | set(origins))
+        channel.save(update_fields=["allowed_origins"])
+    return DemoInfo(base_url=base_url, channel_key=DEMO_CHANNEL_KEY, logins=logins)
+
+
+def create_admin(*, username: str, email: str, password: str, keep_password: bool = False) -> None:
+    from django.core.exceptions import ValidationError
+
+    if not password:
+        raise ValidationError("An admin needs a password (--password or CC_ADMIN_PASSWORD).")
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username=username, defaults={"email": email})
+    user.is_staff = user.is_superuser = True
+    if created or not keep_password:
+        user.set_password(password)
+    user.save()
+    AgentProfile.objects.get_or_create(user=user, defaults={"display_name": username, "role": AgentProfile.Role.ADMIN})
+
+
+SHOP_TEMPLATE = Path(__file__).parent / "demo_site" / "shop.html"
+
+
+def render_shop_page(*, app_url: str, channel_key: str) -> str:
+    return SHOP_TEMPLATE.read_text(encoding="utf-8").replace("{{APP_URL}}", app_url).replace("{{CHANNEL_KEY}}", channel_key)
+
+
+def start_shop_site(*, host: str, port: int, app_port: int) -> str:
+    """Serve the sample shop on its own port: a website of another origin embedding the widget."""
+    public = _public_host(host)
+    page = render_shop_page(app_url=f"http://{public}:{app_port}", channel_key=DEMO_CHANNEL_KEY).encode("utf-8")
+
+    class ShopHandler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            if self.path.split("?")[0] not in ("/", "/index.html"):
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer((host, port), functools.partial(ShopHandler))
+    threading.Thread(target=server.serve_forever, name="demo-shop", daemon=True).start()
+    return f"http://{public}:{port}/"
+
+
+def banner(info: DemoInfo, *, shop_url: str) -> str:
+    lines = [
+        "",
+        "contactcenter demo is starting",
+        f"  Shop page with the chat widget:  {shop_url}",
+        f"  Agent console:                   {info.base_url}/console/",
+        f"  Admin:                           {info.base_url}/admin/",
+        "  Logins (user / password):",
+    ]
+    lines += [f"    {role:<11} {user} / {password}" for role, user, password in info.logins]
+    lines += ["  Stop with Ctrl+C.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,14 @@
+"""HTTP routes of the composition root."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("widget.urls")),
+    path("", include("chat.urls")),
+    path("", include("contactcenter.console.urls")),
+]

@@ -1,0 +1,1 @@
+"""The embeddable chat widget: loader script, config, attachments API, socket.io fallback."""

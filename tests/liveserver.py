@@ -1,0 +1,103 @@
+"""Start real server processes (``contactcenter demo`` / ``serve``) for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+
+def free_port_pair() -> int:
+    """A port P such that P and P+1 are both free (the demo serves its shop page on P+1)."""
+    for _ in range(200):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port >= 65534:
+            continue
+        try:
+            with socket.socket() as s2:
+                s2.bind(("127.0.0.1", port + 1))
+        except OSError:
+            continue
+        return int(port)
+    raise RuntimeError("no free port pair")
+
+
+class LiveServer:
+    """One server process on loopback; ``demo`` loads sample data and serves the shop on port+1."""
+
+    def __init__(self, data_dir: Path, *, port: int | None = None, env: dict[str, str] | None = None, command: str = "demo") -> None:
+        self.data_dir = Path(data_dir)
+        self.port = port or free_port_pair()
+        self.extra_env = env or {}
+        self.command = command
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = self.data_dir / f"server-{self.port}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    @property
+    def shop_url(self) -> str:
+        return f"http://127.0.0.1:{self.port + 1}/"
+
+    def start(self, timeout: float = 60) -> LiveServer:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "CC_DATA_DIR": str(self.data_dir), "PYTHONUNBUFFERED": "1", **self.extra_env}
+        env.pop("DJANGO_SETTINGS_MODULE", None)  # the server uses the real settings, not the tests'
+        args = [sys.executable, "-m", "contactcenter.cli", "--data-dir", str(self.data_dir), self.command, "--host", "127.0.0.1", "--port", str(self.port)]
+        log = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the child's lifetime)
+        self.proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parent.parent)
+        self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/console/login/", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"server not ready after {timeout}s:\n{self.log()}")
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-5000:]
+        except OSError:
+            return ""
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as in a crash."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+    def restart(self, timeout: float = 60) -> LiveServer:
+        self.kill()
+        return self.start(timeout)

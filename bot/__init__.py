@@ -1,0 +1,1 @@
+"""FAQ bot: knowledge base, retrieval, answer/handoff policy (issue 5)."""

@@ -45,9 +45,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _setup(args.data_dir)
     if not args.no_migrate:
         _migrate()
-    from django.core.management import call_command
-
-    call_command("collectstatic", interactive=False, verbosity=0)
     _run_daphne(args.host, args.port, extra=["--proxy-headers"] if args.proxy_headers else [])
     return 0
 
@@ -55,9 +52,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_createadmin(args: argparse.Namespace) -> int:
     _setup(args.data_dir)
     _migrate()
+    from django.core.exceptions import ValidationError
+
     from contactcenter.demo import create_admin
 
-    create_admin(username=args.username, email=args.email, password=args.password or os.environ.get("CC_ADMIN_PASSWORD", ""))
+    try:
+        create_admin(username=args.username, email=args.email, password=args.password or os.environ.get("CC_ADMIN_PASSWORD", ""))
+    except ValidationError as error:
+        print(f"contactcenter createadmin: {' '.join(error.messages)}", file=sys.stderr)
+        return 2
     print(f"Admin {args.username!r} is ready.")
     return 0
 

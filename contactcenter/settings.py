@@ -176,6 +176,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise serves app static files through finders; this stays empty
 MEDIA_ROOT = DATA_DIR / "media"
 # Attachments are never served from MEDIA_URL: they go through access-checked views.
 MEDIA_URL = "/_media_not_served/"

@@ -1,0 +1,1 @@
+"""Hotline: SIP endpoint, IVR, call queues, recordings (issue 8)."""

@@ -43,7 +43,7 @@ from contactcenter.core.inboxes.models import Channel
 from contactcenter.core.inboxes.selectors import active_channel_by_key
 from contactcenter.core.staff.models import AgentProfile, Team
 from contactcenter.core.staff.selectors import team_has_agents_online
-from contactcenter.core.staff.services import set_status, touch_presence
+from contactcenter.core.staff.services import availability_group, set_status, touch_presence
 
 logger = logging.getLogger(__name__)
 
@@ -191,6 +191,7 @@ class WidgetSession(Session):
             await self.close(CLOSE_FORBIDDEN_ORIGIN)
             return False
         await self.transport.join(events.channel_group(self.channel.pk))
+        await self.transport.join(availability_group(self.channel.team_id))
         return True
 
     @property
@@ -366,7 +367,7 @@ class WidgetSession(Session):
             await self.send({"type": "typing", "from": "agent", "name": event.get("name", ""), "is_typing": event["is_typing"]})
         elif kind == events.READ and event.get("by") == "agent":
             await self.send({"type": "read", "by": "agent", "seq": event["seq"]})
-        elif kind == events.PRESENCE:
+        elif kind in (events.PRESENCE, "staff.availability"):
             await self.send({"type": "presence", "agents_online": event["agents_online"]})
 
 

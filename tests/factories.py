@@ -22,9 +22,15 @@ class TeamFactory(factory.django.DjangoModelFactory[Team]):
 class UserFactory(factory.django.DjangoModelFactory[object]):
     class Meta:
         model = get_user_model()
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     password = factory.PostGenerationMethodCall("set_password", "pw")
+
+    @factory.post_generation
+    def _save_password(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            self.save()
 
 
 class AgentFactory(factory.django.DjangoModelFactory[AgentProfile]):

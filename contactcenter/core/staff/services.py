@@ -23,7 +23,20 @@ def set_status(*, agent: AgentProfile, status: str, now: datetime) -> AgentProfi
         event = {"type": "agent.status_changed", "agent_id": agent.pk, "status": status}
         publish_on_commit(f"agent.{agent.pk}", event)
         publish_on_commit("supervisors", event)
+        _publish_team_availability(agent=agent, now=now)
     return agent
+
+
+def availability_group(team_id: int) -> str:
+    """Widgets of a team's channels listen here for "agents online" changes."""
+    return f"team.{team_id}.availability"
+
+
+def _publish_team_availability(*, agent: AgentProfile, now: datetime) -> None:
+    window_start = now - PRESENCE_WINDOW
+    for team in agent.teams.all():
+        online = team.agents.filter(status=AgentProfile.Status.ONLINE, last_seen_at__gte=window_start).exists()
+        publish_on_commit(availability_group(team.pk), {"type": "staff.availability", "team_id": team.pk, "agents_online": online})
 
 
 def touch_presence(*, agent: AgentProfile, now: datetime) -> None:

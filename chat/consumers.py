@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from chat.realtime import AgentSession, Session, WidgetSession
 from contactcenter.core.json import dumps
@@ -52,10 +53,26 @@ class WidgetConsumer(_SessionConsumer):
         await self.session.connect()  # type: ignore[attr-defined]
 
 
+def same_site_origin(headers: dict[bytes, bytes]) -> bool:
+    """The agent socket rides on the session cookie, so a browser page of another origin (even
+    another port of the same host) must not open it: the Origin must be this server's own host or a
+    CSRF-trusted origin. Clients without an Origin header are not browsers and cannot borrow cookies."""
+    origin = headers.get(b"origin", b"").decode("latin-1")
+    if not origin:
+        return True
+    host = headers.get(b"host", b"").decode("latin-1").lower()
+    parts = urlsplit(origin)
+    if parts.netloc.lower() == host:
+        return True
+    return origin.rstrip("/") in {o.rstrip("/") for o in settings.CSRF_TRUSTED_ORIGINS}
+
+
 class AgentConsumer(_SessionConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         user_id = user.pk if user is not None and user.is_authenticated else None
+        if not same_site_origin(dict(self.scope.get("headers", []))):
+            user_id = None  # treated as not signed in: error frame, then close 4401
         self.session = AgentSession(self, user_id=user_id)
         await self.accept()
         await self.session.connect()  # type: ignore[attr-defined]

@@ -79,13 +79,17 @@ def conversation_summary(conversation: Conversation, *, last_body: str | None = 
     }
 
 
-def visitor_conversation_view(conversation: Conversation) -> dict[str, Any]:
-    """The part of a conversation a visitor may see: no team, no internal counters."""
+def visitor_conversation_view(conversation: Conversation, *, last_public_seq: int) -> dict[str, Any]:
+    """The part of a conversation a visitor may see: no team, no internal counters.
+
+    ``last_public_seq`` is the seq of the last message the visitor can see: an internal note's seq
+    would send the client asking for a message it can never get.
+    """
     assignee = conversation.assignee
     return {
         "id": conversation.pk,
         "status": conversation.status,
-        "last_seq": conversation.last_seq,
+        "last_seq": last_public_seq,
         "agent": {"name": assignee.display_name} if assignee else None,
         "agent_last_read_seq": conversation.agent_last_read_seq,
     }

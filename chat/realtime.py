@@ -7,6 +7,7 @@ worker-thread hop per write) and forward events; events are never looked up per 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -37,7 +38,7 @@ from chat.visitors import issue_token, read_token
 from contactcenter.core.customers.models import Customer
 from contactcenter.core.customers.selectors import customer_card
 from contactcenter.core.customers.services import customer_for_visitor, update_contact_details
-from contactcenter.core.errors import ContactCenterError, Forbidden, InvalidInput, NotFound
+from contactcenter.core.errors import Conflict, ContactCenterError, Forbidden, InvalidInput, NotFound, Unauthenticated
 from contactcenter.core.events import collecting, send_collected
 from contactcenter.core.inboxes.models import Channel
 from contactcenter.core.inboxes.selectors import active_channel_by_key
@@ -97,7 +98,10 @@ class Session:
         except Exception:
             logger.exception("frame handling failed")
             await self.transport.send_frame(
-                error_frame(ContactCenterError("Something went wrong on our side; nothing was lost, try again."), ref=frame.get("client_id", frame.get("ref")))
+                error_frame(
+                    ContactCenterError("Something went wrong on our side; nothing was lost, try again."),
+                    ref=frame.get("client_id", frame.get("ref")),
+                )
             )
 
     async def close(self, code: int) -> None:
@@ -205,26 +209,30 @@ class WidgetSession(Session):
 
     async def on_hello(self, frame: dict[str, Any]) -> None:
         assert self.channel is not None
+        if self.customer is not None:
+            raise InvalidInput("This connection already said hello; open a new one to change visitor.", reason="hello_done")
         token = get_str(frame, "visitor_token", default="", max_len=500)
         self.language = services.normalize_language(get_str(frame, "language", default="en", max_len=20))
         self.page_url = get_str(frame, "page_url", default="", max_len=2000)
         last_seq = get_int(frame, "last_seq", default=0)
-        welcome = await database_sync_to_async(self._hello)(token)
+        welcome, conversation_id = await database_sync_to_async(self._hello)(token)
+        if conversation_id is not None:
+            # Join before the backlog is read: whatever commits later arrives live, and the seq
+            # check drops what both the backlog and a live event carry.
+            await self._follow(conversation_id)
         await self.send(welcome)
         if self.stream is not None:
             await self.stream.replay(self, last_seq)
 
-    def _hello(self, token: str) -> dict[str, Any]:
+    def _hello(self, token: str) -> tuple[dict[str, Any], int | None]:
         assert self.channel is not None
         identity = read_token(token, channel_id=self.channel.pk) if token else None
         if identity is None:
             token, identity = issue_token(channel_id=self.channel.pk)
-        self.customer = customer_for_visitor(visitor_id=identity.visitor_id)
-        conversation = selectors.latest_visitor_conversation(customer_id=self.customer.pk, channel_id=self.channel.pk)
-        if conversation is not None:
-            self._follow(conversation.pk)
+        customer = customer_for_visitor(visitor_id=identity.visitor_id)
+        conversation = selectors.latest_visitor_conversation(customer_id=customer.pk, channel_id=self.channel.pk)
         channel = self.channel
-        return {
+        welcome = {
             "type": "welcome",
             "visitor_token": token,
             "channel": {
@@ -233,90 +241,93 @@ class WidgetSession(Session):
                 "color": channel.color,
                 "prechat_fields": channel.prechat_fields,
             },
-            "customer": {"name": self.customer.name, "email": self.customer.email, "phone": self.customer.phone},
-            "conversation": events.visitor_conversation_view(conversation) if conversation else None,
+            "customer": {"name": customer.name, "email": customer.email, "phone": customer.phone},
+            "conversation": _visitor_view(conversation) if conversation else None,
             "agents_online": team_has_agents_online(team_id=channel.team_id, now=timezone.now()),
             "limits": _limits(),
         }
+        self.customer = customer
+        return welcome, conversation.pk if conversation else None
 
-    def _follow(self, conversation_id: int) -> None:
-        if self.stream is None or self.stream.conversation_id != conversation_id:
-            self.stream = ConversationStream(conversation_id, include_internal=False)
-            self._pending_join = events.conversation_group(conversation_id)
-
-    async def _join_pending(self) -> None:
-        group = getattr(self, "_pending_join", None)
-        if group:
-            self._pending_join = None
-            await self.transport.join(group)
+    async def _follow(self, conversation_id: int) -> None:
+        """Make ``conversation_id`` the one this socket streams, joining its group (and leaving the old one)."""
+        if self.stream is not None:
+            if self.stream.conversation_id == conversation_id:
+                return
+            await self.transport.leave(events.conversation_group(self.stream.conversation_id))
+        await self.transport.join(events.conversation_group(conversation_id))
+        self.stream = ConversationStream(conversation_id, include_internal=False)
 
     async def on_start(self, frame: dict[str, Any]) -> None:
-        channel, customer = self._require_hello()
+        channel, _ = self._require_hello()
         answers = frame.get("prechat", {})
         if not isinstance(answers, dict):
             raise InvalidInput("'prechat' must be an object of field answers.", field="prechat")
         self.prechat = _validate_prechat(channel, answers)
-        view = await run_service(self._start)
-        await self._join_pending()
+        view = await run_service(self._start, current_id=self.conversation_id)
+        await self._follow(view["id"])
         await self.send({"type": "conversation", "conversation": view})
 
-    def _start(self) -> dict[str, Any]:
-        channel, customer = self._require_hello()
+    def _start(self, *, current_id: int | None) -> dict[str, Any]:
+        _, customer = self._require_hello()
         update_contact_details(
             customer=customer, name=self.prechat.get("name", ""), email=self.prechat.get("email", ""), phone=self.prechat.get("phone", "")
         )
-        conversation = self._ensure_conversation()
-        return events.visitor_conversation_view(conversation)
-
-    def _ensure_conversation(self) -> Conversation:
-        channel, customer = self._require_hello()
-        if self.stream is not None:
-            conversation = Conversation.objects.select_related("assignee").get(pk=self.stream.conversation_id)
+        if current_id is not None:
+            conversation = Conversation.objects.select_related("assignee").get(pk=current_id)
             if conversation.status != Conversation.Status.CLOSED:
-                return conversation
+                return _visitor_view(conversation)
+        return self._new_conversation()
+
+    def _new_conversation(self) -> dict[str, Any]:
+        channel, customer = self._require_hello()
         conversation = services.start_conversation(
             channel=channel, customer=customer, language=self.language, source_url=self.page_url, prechat=self.prechat
         )
-        self._follow(conversation.pk)
-        return conversation
+        return events.visitor_conversation_view(conversation, last_public_seq=0)
+
+    async def _open_new_conversation(self) -> None:
+        # Its own step before the first message, so that the socket is in the conversation's group
+        # before anything can be posted there (an agent's reply is never missed).
+        view = await run_service(self._new_conversation)
+        await self._follow(view["id"])
+        await self.send({"type": "conversation", "conversation": view})
 
     async def on_message(self, frame: dict[str, Any]) -> None:
-        self._require_hello()
+        _, customer = self._require_hello()
         client_id = services.validate_client_id(frame.get("client_id"))
         body = frame.get("body", "")
         attachment_ids = get_int_list(frame, "attachments")
-        result = await run_service(self._post, client_id=client_id, body=body, attachment_ids=attachment_ids)
-        await self._join_pending()
-        await self.send({"type": "ack", "client_id": client_id, "conversation_id": result.message.conversation_id, "seq": result.message.seq, "duplicate": not result.created})
-        if self.stream is not None:
-            await self.stream.deliver(self, result.payload)
-
-    def _post(self, *, client_id: str, body: Any, attachment_ids: list[int]) -> services.PostResult:
-        _, customer = self._require_hello()
-        conversation = self._ensure_conversation()
+        if self.stream is None:
+            await self._open_new_conversation()
+        post = functools.partial(
+            run_service,
+            services.post_message,
+            sender=services.Sender.visitor(customer.pk),
+            body=body,
+            client_id=client_id,
+            attachment_ids=attachment_ids,
+        )
+        assert self.stream is not None
         try:
-            return services.post_message(
-                conversation_id=conversation.pk,
-                sender=services.Sender.visitor(customer.pk),
-                body=body,
-                client_id=client_id,
-                attachment_ids=attachment_ids,
-                now=timezone.now(),
-            )
-        except ContactCenterError as error:
-            if getattr(error, "details", {}).get("reason") != "conversation_closed":
+            result = await post(conversation_id=self.stream.conversation_id, now=timezone.now())
+        except Conflict as error:
+            if error.details.get("reason") != "conversation_closed":
                 raise
-            # Closed between two frames: the retry goes to a fresh conversation.
-            self.stream = None
-            conversation = self._ensure_conversation()
-            return services.post_message(
-                conversation_id=conversation.pk,
-                sender=services.Sender.visitor(customer.pk),
-                body=body,
-                client_id=client_id,
-                attachment_ids=attachment_ids,
-                now=timezone.now(),
-            )
+            # Closed between two frames (by an agent or a timer): the message opens a fresh one.
+            await self._open_new_conversation()
+            result = await post(conversation_id=self.stream.conversation_id, now=timezone.now())
+        stream = self.stream
+        await self.send(
+            {
+                "type": "ack",
+                "client_id": client_id,
+                "conversation_id": result.message.conversation_id,
+                "seq": result.message.seq,
+                "duplicate": not result.created,
+            }
+        )
+        await stream.deliver(self, result.payload)
 
     async def on_typing(self, frame: dict[str, Any]) -> None:
         self._require_hello()
@@ -369,6 +380,10 @@ class WidgetSession(Session):
             await self.send({"type": "read", "by": "agent", "seq": event["seq"]})
         elif kind in (events.PRESENCE, "staff.availability"):
             await self.send({"type": "presence", "agents_online": event["agents_online"]})
+
+
+def _visitor_view(conversation: Conversation) -> dict[str, Any]:
+    return events.visitor_conversation_view(conversation, last_public_seq=_last_public_seq(conversation.pk))
 
 
 def _last_public_seq(conversation_id: int) -> int:
@@ -430,7 +445,7 @@ class AgentSession(Session):
 
         self.agent = await database_sync_to_async(agent_for_user)(user_id=self.user_id) if self.user_id else None
         if self.agent is None:
-            await self.send(error_frame(ContactCenterError("Sign in as an agent first.", reason="unauthenticated")))
+            await self.send(error_frame(Unauthenticated("Sign in as an agent first.")))
             await self.close(CLOSE_UNAUTHENTICATED)
             return False
         ready, team_ids = await database_sync_to_async(self._ready)()
@@ -489,9 +504,7 @@ class AgentSession(Session):
             "details": {"source_url": conversation.source_url, "prechat": conversation.prechat},
             "customer": customer_card(customer=conversation.customer),
             "history": [
-                c
-                for c in selectors.customer_conversations(agent=agent, customer_id=conversation.customer_id)
-                if c["id"] != conversation.pk
+                c for c in selectors.customer_conversations(agent=agent, customer_id=conversation.customer_id) if c["id"] != conversation.pk
             ],
         }
 
@@ -517,7 +530,15 @@ class AgentSession(Session):
             attachment_ids=attachment_ids,
             now=timezone.now(),
         )
-        await self.send({"type": "ack", "client_id": client_id, "conversation_id": conversation_id, "seq": result.message.seq, "duplicate": not result.created})
+        await self.send(
+            {
+                "type": "ack",
+                "client_id": client_id,
+                "conversation_id": conversation_id,
+                "seq": result.message.seq,
+                "duplicate": not result.created,
+            }
+        )
         stream = self.streams.get(conversation_id)
         if stream is not None:
             await stream.deliver(self, result.payload)

@@ -11,7 +11,6 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from chat import events
@@ -133,24 +132,18 @@ def post_message(
     if internal and sender.kind != Message.SenderKind.AGENT:
         raise Forbidden(_("Only agents write internal notes."))
     with transaction.atomic():
-        conversation = (
-            Conversation.objects.select_for_update(of=("self",))
-            .select_related("channel", "customer", "assignee")
-            .filter(pk=conversation_id)
-            .first()
-        )
-        if conversation is None:
-            raise NotFound(_("No such conversation."))
+        conversation = _lock(conversation_id)
         if sender.kind == Message.SenderKind.VISITOR and conversation.customer_id != sender.customer_id:
             raise NotFound(_("No such conversation."))
+        if sender.kind == Message.SenderKind.AGENT:
+            # Before the client_id lookup: an agent without access must not learn which ids exist.
+            _authorize_agent_post(conversation, sender=sender, internal=internal)
         if client_id is not None:
             existing = _messages_with_sender().filter(conversation=conversation, client_id=client_id).first()
             if existing is not None:
                 if not _same_sender(existing, sender):
-                    raise Conflict(_("This client_id was already used by someone else."))
+                    raise Conflict(_("This client_id was already used by someone else."), reason="client_id_in_use")
                 return PostResult(message=existing, created=False, payload=events.message_payload(existing))
-        if sender.kind == Message.SenderKind.AGENT:
-            _authorize_agent_post(conversation, sender=sender, internal=internal)
         if conversation.status == Conversation.Status.CLOSED:
             raise Conflict(_("This conversation is closed; start a new one."), reason="conversation_closed")
         attachments = _claim_attachments(conversation=conversation, sender=sender, attachment_ids=attachment_ids)
@@ -159,8 +152,11 @@ def post_message(
         )
         if sender.kind == Message.SenderKind.VISITOR and conversation.status == Conversation.Status.RESOLVED:
             _reopen(conversation)
-        conversation.refresh_from_db(fields=["last_seq", "unread_for_agent", "status", "last_message_at"])
-        _publish_summary(conversation, last_body=None if internal else body, to_team=conversation.assignee_id is None)
+        if internal:
+            # Only the staff hear of a note: no visitor view, and the team list keeps its last public line.
+            _publish_summary(conversation, to_team=conversation.assignee_id is None, to_visitor=False)
+        else:
+            _publish_summary(conversation, last_body=body, to_team=conversation.assignee_id is None, public_seq=message.seq)
     return PostResult(message=message, created=True, payload=payload)
 
 
@@ -235,18 +231,22 @@ def _append(
         meta=meta or {},
         internal=internal,
     )
-    updates: dict[str, Any] = {"last_seq": seq, "last_message_at": now}
+    # The row is locked (SQLite: the IMMEDIATE transaction holds the write lock), so the loaded
+    # counters are current: plain values keep the instance right without a re-read.
+    conversation.last_seq, conversation.last_message_at = seq, now
+    fields = ["last_seq", "last_message_at"]
     if sender.kind == Message.SenderKind.VISITOR:
-        updates["unread_for_agent"] = F("unread_for_agent") + 1
-        updates["visitor_last_read_seq"] = seq
-    elif sender.kind == Message.SenderKind.AGENT:
-        updates["agent_last_read_seq"] = seq
-        updates["unread_for_agent"] = 0
-    Conversation.objects.filter(pk=conversation.pk).update(**updates)
+        conversation.unread_for_agent += 1
+        conversation.visitor_last_read_seq = seq
+        fields += ["unread_for_agent", "visitor_last_read_seq"]
+    elif sender.kind == Message.SenderKind.AGENT and not internal:
+        # A note leaves the read state alone: the visitor sees agent_last_read_seq.
+        conversation.agent_last_read_seq = seq
+        conversation.unread_for_agent = 0
+        fields += ["agent_last_read_seq", "unread_for_agent"]
+    Conversation.objects.filter(pk=conversation.pk).update(**{f: getattr(conversation, f) for f in fields})
     if attachments:
         Attachment.objects.filter(pk__in=[a.pk for a in attachments]).update(message=message)
-    conversation.last_seq = seq
-    conversation.last_message_at = now
     payload = events.message_payload(message, attachments=list(attachments))
     group = events.conversation_group(conversation.pk, internal=internal)
     publish_on_commit(group, {"type": events.MESSAGE_POSTED, "message": payload})
@@ -263,7 +263,8 @@ def _claim_attachments(*, conversation: Conversation, sender: Sender, attachment
         qs = qs.filter(uploaded_by_agent=sender.agent)
     found = list(qs.order_by("pk"))
     if len(found) != len(set(attachment_ids)):
-        raise InvalidInput(_("Unknown or already sent attachment."))
+        # One answer for "not yours", "no such id" and "already sent": ids cannot be probed.
+        raise NotFound(_("Unknown or already sent attachment."))
     return found
 
 
@@ -273,17 +274,25 @@ def _reopen(conversation: Conversation) -> None:
     conversation.status = status
 
 
-def _publish_summary(conversation: Conversation, *, last_body: str | None = None, to_team: bool = False) -> None:
-    """Tell the consoles that list this conversation; only the assignee once it is assigned."""
+def _publish_summary(
+    conversation: Conversation,
+    *,
+    last_body: str | None = None,
+    to_team: bool = False,
+    to_visitor: bool = True,
+    public_seq: int | None = None,
+) -> None:
+    """Tell the consoles that list this conversation (only the assignee once it is assigned) and,
+    unless ``to_visitor`` is False, the visitor. ``public_seq`` is the last seq the visitor can see;
+    it defaults to ``last_seq``, right only when the last message is public."""
     event = {"type": events.CONVERSATION_CHANGED, "conversation": events.conversation_summary(conversation, last_body=last_body)}
     if conversation.assignee_id is not None:
         publish_on_commit(events.agent_group(conversation.assignee_id), event)
     if to_team and conversation.team_id is not None:
         publish_on_commit(events.team_group(conversation.team_id), event)
-    publish_on_commit(
-        events.conversation_group(conversation.pk),
-        {"type": events.CONVERSATION_CHANGED, "visitor_view": events.visitor_conversation_view(conversation)},
-    )
+    if to_visitor:
+        view = events.visitor_conversation_view(conversation, last_public_seq=conversation.last_seq if public_seq is None else public_seq)
+        publish_on_commit(events.conversation_group(conversation.pk), {"type": events.CONVERSATION_CHANGED, "visitor_view": view})
 
 
 def _system_message(conversation: Conversation, *, event: str, text: str, now: datetime, **data: Any) -> Message:
@@ -295,7 +304,10 @@ def _system_message(conversation: Conversation, *, event: str, text: str, now: d
 
 def _lock(conversation_id: int) -> Conversation:
     conversation = (
-        Conversation.objects.select_for_update(of=("self",)).select_related("channel", "customer", "assignee").filter(pk=conversation_id).first()
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("channel", "customer", "assignee")
+        .filter(pk=conversation_id)
+        .first()
     )
     if conversation is None:
         raise NotFound(_("No such conversation."))
@@ -308,10 +320,20 @@ def take_conversation(*, conversation_id: int, agent: AgentProfile, now: datetim
         conversation = _lock(conversation_id)
         if not agent_can_see(agent=agent, conversation=conversation):
             raise NotFound(_("No such conversation."))
+        if conversation.assignee_id == agent.pk and conversation.status == Conversation.Status.OPEN:
+            return conversation  # a retried take
+        if conversation.status in (Conversation.Status.RESOLVED, Conversation.Status.CLOSED):
+            raise Conflict(_("This conversation is already over."), reason="conversation_closed")
+        if conversation.assignee_id is not None:
+            raise Conflict(_("Someone else took this conversation first."), reason="already_taken")
+        # Two takes of different conversations by one agent lock different rows; the agent's own row
+        # serialises them so that the count below cannot be passed (SQLite serialises all writers).
+        AgentProfile.objects.select_for_update().filter(pk=agent.pk).values_list("pk", flat=True).first()
         open_count = Conversation.objects.filter(assignee=agent, status=Conversation.Status.OPEN).count()
         if open_count >= agent.max_concurrent_chats:
             raise Conflict(_("You already have %(n)d open conversations, your limit.") % {"n": open_count}, reason="at_capacity")
-        # The conditional UPDATE is the arbiter: only one of two racing takes changes a row.
+        # Under the row lock this always matches; it stays conditional so that a take can never
+        # overwrite another assignee, whatever the isolation level.
         taken = Conversation.objects.filter(
             pk=conversation.pk, assignee__isnull=True, status__in=[Conversation.Status.QUEUED, Conversation.Status.BOT]
         ).update(assignee=agent, status=Conversation.Status.OPEN, assigned_at=now)
@@ -321,7 +343,6 @@ def take_conversation(*, conversation_id: int, agent: AgentProfile, now: datetim
         _system_message(
             conversation, event="agent_joined", text=f"{agent.display_name} joined the conversation", now=now, agent_name=agent.display_name
         )
-        conversation.refresh_from_db(fields=["last_seq", "unread_for_agent", "last_message_at"])
         _publish_summary(conversation, to_team=True)
     return conversation
 
@@ -356,14 +377,15 @@ def mark_read(*, conversation_id: int, reader: Sender, seq: int) -> int:
                 return conversation.visitor_last_read_seq
             Conversation.objects.filter(pk=conversation.pk).update(visitor_last_read_seq=seq)
         else:
-            if seq <= conversation.agent_last_read_seq and conversation.unread_for_agent == 0:
+            if seq <= conversation.agent_last_read_seq:
                 return conversation.agent_last_read_seq
             unread = Message.objects.filter(conversation=conversation, seq__gt=seq, sender_kind=Message.SenderKind.VISITOR).count()
-            Conversation.objects.filter(pk=conversation.pk).update(agent_last_read_seq=max(seq, conversation.agent_last_read_seq), unread_for_agent=unread)
-            conversation.unread_for_agent = unread
-            _publish_summary(conversation)
+            Conversation.objects.filter(pk=conversation.pk).update(agent_last_read_seq=seq, unread_for_agent=unread)
+            conversation.agent_last_read_seq, conversation.unread_for_agent = seq, unread
+            _publish_summary(conversation, to_visitor=False)
         publish_on_commit(
-            events.conversation_group(conversation.pk), {"type": events.READ, "by": reader.kind, "conversation_id": conversation.pk, "seq": seq}
+            events.conversation_group(conversation.pk),
+            {"type": events.READ, "by": reader.kind, "conversation_id": conversation.pk, "seq": seq},
         )
     return seq
 

@@ -13,3 +13,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 if DATABASE_URL:  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": f"test_cc_{os.getpid()}"}  # noqa: F405
+
+# Worker threads (database_sync_to_async, the concurrency tests) must not keep a connection open
+# after a test: PostgreSQL then refuses to drop the test database.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+if not DATABASE_URL:  # noqa: F405
+    # A file rather than shared-cache memory: concurrent threads then queue on SQLite's busy
+    # timeout as they do in the server, instead of failing with "table is locked".
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405

@@ -19,7 +19,7 @@ async def open_agent_socket(user, headers):
 async def test_agent_socket_from_another_origin_is_refused_even_with_a_valid_session(agent):
     comm = await open_agent_socket(agent.user, [(b"host", b"cc.example:8000"), (b"origin", b"http://cc.example:8001")])
     frame = json.loads(await comm.receive_from())
-    assert frame["type"] == "error" and frame["details"]["reason"] == "unauthenticated"
+    assert frame["type"] == "error" and frame["code"] == "unauthenticated"
     assert (await comm.receive_output())["code"] == 4401
 
 

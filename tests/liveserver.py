@@ -12,6 +12,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def free_port_pair() -> int:
     """A port P such that P and P+1 are both free (the demo serves its shop page on P+1)."""
@@ -53,15 +55,40 @@ class LiveServer:
     def shop_url(self) -> str:
         return f"http://127.0.0.1:{self.port + 1}/"
 
-    def start(self, timeout: float = 60) -> LiveServer:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+    def env(self) -> dict[str, str]:
+        """The environment the server (and ``manage``) runs with."""
         env = {**os.environ, "CC_DATA_DIR": str(self.data_dir), "PYTHONUNBUFFERED": "1", **self.extra_env}
         env.pop("DJANGO_SETTINGS_MODULE", None)  # the server uses the real settings, not the tests'
-        args = [sys.executable, "-m", "contactcenter.cli", "--data-dir", str(self.data_dir), self.command, "--host", "127.0.0.1", "--port", str(self.port)]
+        return env
+
+    def start(self, timeout: float = 60) -> LiveServer:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        args = [
+            sys.executable,
+            "-m",
+            "contactcenter.cli",
+            "--data-dir",
+            str(self.data_dir),
+            self.command,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         log = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the child's lifetime)
-        self.proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parent.parent)
+        self.proc = subprocess.Popen(args, env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         self.wait_ready(timeout)
         return self
+
+    def manage(self, *args: str, timeout: float = 60) -> str:
+        """Run ``contactcenter manage ARGS`` against this server's database and data dir; its stdout."""
+        command = [sys.executable, "-m", "contactcenter.cli", "--data-dir", str(self.data_dir), "manage", *args]
+        done = subprocess.run(command, env=self.env(), cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"manage {args[0] if args else ''} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+            )
+        return done.stdout
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout

@@ -150,13 +150,18 @@ def post_message(
         message, payload = _append(
             conversation, sender=sender, body=body, client_id=client_id, internal=internal, now=now, meta=meta, attachments=attachments
         )
-        if sender.kind == Message.SenderKind.VISITOR and conversation.status == Conversation.Status.RESOLVED:
+        reopened = sender.kind == Message.SenderKind.VISITOR and conversation.status == Conversation.Status.RESOLVED
+        if reopened:
             _reopen(conversation)
-        if internal:
-            # Only the staff hear of a note: no visitor view, and the team list keeps its last public line.
-            _publish_summary(conversation, to_team=conversation.assignee_id is None, to_visitor=False)
-        else:
-            _publish_summary(conversation, last_body=body, to_team=conversation.assignee_id is None, public_seq=message.seq)
+        # The visitor's view changes with the status, not with each message (the message frame
+        # carries its seq): one event per message to the conversation group, not two.
+        _publish_summary(
+            conversation,
+            last_body=None if internal else body,
+            to_team=conversation.assignee_id is None,
+            to_visitor=reopened,
+            public_seq=message.seq,
+        )
     return PostResult(message=message, created=True, payload=payload)
 
 

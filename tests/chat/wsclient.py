@@ -74,6 +74,11 @@ class Client:
             frames.append(await self.recv())
         return frames
 
+    async def no_more_messages(self, timeout: float = 0.3) -> bool:
+        """True if no message or replay frame arrives within ``timeout`` (other frames are read and dropped)."""
+        frames = await self.drain(timeout)
+        return not [f for f in frames if f["type"] in ("message", "replay")]
+
     async def nothing(self, timeout: float = 0.3) -> bool:
         return await self.ws.receive_nothing(timeout=timeout)
 

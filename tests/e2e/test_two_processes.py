@@ -115,7 +115,8 @@ async def test_two_agents_on_different_processes_taking_one_conversation_exactly
         assert [m["body"] for m in stored if m["sender_kind"] == "system"] == [f"{winner.name.capitalize()} joined the conversation"]
         # Free the winner's capacity for the next round.
         await winner.send_frame({"type": "resolve", "conversation_id": conversation_id})
-        await winner.expect("resolved", where=lambda f, cid=conversation_id: f["conversation_id"] == cid)
+        resolved = await winner.expect("resolved")
+        assert resolved["conversation_id"] == conversation_id
         await visitor.close()
     await alice.close()
     await bob.close()

@@ -501,7 +501,12 @@ class AgentSession(Session):
         return {
             "type": "joined",
             "conversation": events.conversation_summary(conversation),
-            "details": {"source_url": conversation.source_url, "prechat": conversation.prechat},
+            "details": {
+                "source_url": conversation.source_url,
+                "prechat": conversation.prechat,
+                # The console marks its replies "Seen" up to here, also after a reload.
+                "visitor_last_read_seq": conversation.visitor_last_read_seq,
+            },
             "customer": customer_card(customer=conversation.customer),
             "history": [
                 c for c in selectors.customer_conversations(agent=agent, customer_id=conversation.customer_id) if c["id"] != conversation.pk

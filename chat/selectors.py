@@ -69,3 +69,18 @@ def customer_conversations(*, agent: AgentProfile, customer_id: int, limit: int 
     rows = list(qs.select_related("channel", "customer", "assignee").order_by("-pk")[:limit])
     bodies = _last_bodies([c.pk for c in rows])
     return [conversation_summary(c, last_body=bodies.get(c.pk)) for c in rows]
+
+
+def agent_conversations(*, agent: AgentProfile, status: str | None = None, assigned_to_me: bool | None = None) -> list[dict[str, Any]]:
+    """Conversations this agent may see for the REST API, newest activity first (``INBOX_LIMIT`` at most).
+
+    ``assigned_to_me`` True keeps the agent's own, False the unassigned ones, None both and others'.
+    """
+    qs = conversations_visible_to_agent(agent=agent)
+    if status:
+        qs = qs.filter(status=status)
+    if assigned_to_me is True:
+        qs = qs.filter(assignee=agent)
+    elif assigned_to_me is False:
+        qs = qs.filter(assignee__isnull=True)
+    return _summaries(qs)

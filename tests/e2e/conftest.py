@@ -25,6 +25,11 @@ HERE = Path(__file__).resolve().parent
 _saved_screenshots: list[Path] = []
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-playwright 0.10's own base_url fixture trips a pytest 9 deprecation; not ours to fix.
+    config.addinivalue_line("filterwarnings", "ignore:Session-scoped fixtures defined as instance methods:DeprecationWarning")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if HERE in Path(str(item.path)).resolve().parents and item.get_closest_marker("e2e") is None:
@@ -112,13 +117,12 @@ def open_page(new_context: Callable[..., Any], request: pytest.FixtureRequest, s
 
 
 @pytest.fixture
-def snapshot(screenshot_dir: Path, request: pytest.FixtureRequest) -> Callable[[Any, str], Path]:
-    """Save a screenshot now (to look at while developing); returns its path."""
+def snapshot(screenshot_dir: Path, request: pytest.FixtureRequest) -> Callable[[Any, str], None]:
+    """Photograph a page at a step worth looking at; only when CC_E2E_SCREENSHOTS names a folder."""
 
-    def _snap(page: Any, label: str) -> Path:
-        path = screenshot_dir / f"{_slug(request.node.name)}-{_slug(label)}.png"
-        page.screenshot(path=str(path))
-        return path
+    def _snap(page: Any, label: str) -> None:
+        if os.environ.get("CC_E2E_SCREENSHOTS"):
+            page.screenshot(path=str(screenshot_dir / f"{_slug(request.node.name)}-{_slug(label)}.png"))
 
     return _snap
 
@@ -128,6 +132,12 @@ def snapshot(screenshot_dir: Path, request: pytest.FixtureRequest) -> Callable[[
 
 def start_demo(data_dir: Path, *, env: dict[str, str] | None = None, command: str = "demo") -> LiveServer:
     return LiveServer(data_dir, env={**embedded_env(), **(env or {})}, command=command).start()
+
+
+@pytest.fixture(autouse=True)
+def _live_server_helper() -> None:
+    """Switch off pytest-django's helper for its own ``live_server``: it would set up a test
+    database whenever a test uses a fixture of that name, and ours is a separate process."""
 
 
 @pytest.fixture(scope="module")

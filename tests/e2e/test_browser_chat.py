@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.servers import shell_json
-from tests.e2e.ui import Agent, Visitor, assert_same_transcript, eventually
+from tests.e2e.ui import Agent, Visitor, assert_same_transcript, eventually, visitor_and_agent
 from tests.liveserver import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -35,21 +35,10 @@ def server(live_server: LiveServer) -> LiveServer:
     return live_server
 
 
-def _visitor_and_agent(server: LiveServer, open_page: OpenPage, *, name: str, first_message: str) -> tuple[Visitor, Agent]:
-    visitor = Visitor(open_page("visitor"), server).open_shop()
-    visitor.start_chat(name=name)
-    visitor.send(first_message)
-    visitor.wait_for_body(first_message)
-    agent = Agent(open_page("agent"), server, "alice").log_in()
-    agent.take(name)
-    agent.wait_for_body(first_message)
-    return visitor, agent
-
-
 def test_a_visitor_on_the_shop_page_and_an_agent_in_the_console_chat_both_ways_with_typing_shown(
     server: LiveServer, open_page: OpenPage, snapshot: Snapshot
 ) -> None:
-    visitor, agent = _visitor_and_agent(server, open_page, name="Mia Chen", first_message="Hello, where is my order #1042?")
+    visitor, agent = visitor_and_agent(server, open_page, name="Mia Chen", first_message="Hello, where is my order #1042?")
     assert visitor.page.url.startswith(server.shop_url), "the widget runs on the shop's own origin"
 
     agent.type("Let me")
@@ -72,7 +61,7 @@ def test_a_visitor_on_the_shop_page_and_an_agent_in_the_console_chat_both_ways_w
 
 
 def test_reloading_either_page_mid_conversation_loses_nothing_and_duplicates_nothing(server: LiveServer, open_page: OpenPage) -> None:
-    visitor, agent = _visitor_and_agent(server, open_page, name="Reload Ren", first_message="first from the visitor")
+    visitor, agent = visitor_and_agent(server, open_page, name="Reload Ren", first_message="first from the visitor")
     agent.send("first from the agent")
     visitor.wait_for_body("first from the agent")
 
@@ -119,7 +108,7 @@ HOSTILE_AGENT = '<a href="javascript:window.__pwned=1">click</a><svg onload=wind
 def test_hostile_html_in_names_and_messages_is_shown_as_text_and_never_runs(
     server: LiveServer, open_page: OpenPage, snapshot: Snapshot
 ) -> None:
-    visitor, agent = _visitor_and_agent(server, open_page, name=HOSTILE_NAME, first_message=HOSTILE_VISITOR)
+    visitor, agent = visitor_and_agent(server, open_page, name=HOSTILE_NAME, first_message=HOSTILE_VISITOR)
     agent.send(HOSTILE_AGENT)
     visitor.wait_for_body(HOSTILE_AGENT)
 

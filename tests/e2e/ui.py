@@ -6,6 +6,7 @@ Messages are read by ``data-seq`` so a test can count exactly what each screen s
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -180,11 +181,29 @@ class Agent:
 
         return eventually(check, timeout=timeout)
 
+    def conversation_id(self) -> int:
+        """The open conversation's id, from the console's address (#conversation-ID)."""
+        match = re.search(r"#conversation-(\d+)$", self.page.url)
+        assert match, f"no conversation open: {self.page.url}"
+        return int(match.group(1))
+
     def resolve(self) -> None:
         button = self.page.get_by_test_id("resolve-button")
         expect(button).to_be_visible()
         button.click()
         expect(self.page.get_by_test_id("conversation-status")).not_to_have_text("")
+
+
+def visitor_and_agent(server: LiveServer, open_page: Callable[..., Page], *, name: str, first_message: str) -> tuple[Visitor, Agent]:
+    """A visitor who started a chat and said something, and alice, who took it."""
+    visitor = Visitor(open_page("visitor"), server).open_shop()
+    visitor.start_chat(name=name)
+    visitor.send(first_message)
+    visitor.wait_for_body(first_message)
+    agent = Agent(open_page("agent"), server, "alice").log_in()
+    agent.take(name)
+    agent.wait_for_body(first_message)
+    return visitor, agent
 
 
 def assert_same_transcript(visitor: Visitor, agent: Agent, *, bodies: list[str]) -> list[int]:

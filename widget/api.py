@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -58,7 +58,7 @@ def _channel_and_origin(request: HttpRequest) -> tuple[Channel, str]:
     return channel, origin
 
 
-def _with_cors(response: HttpResponse, origin: str) -> HttpResponse:
+def _with_cors(response: HttpResponseBase, origin: str) -> HttpResponseBase:
     response["Access-Control-Allow-Origin"] = origin
     response["Access-Control-Expose-Headers"] = "Content-Disposition, Content-Length, Content-Type"
     response["Vary"] = "Origin"
@@ -75,28 +75,31 @@ def _visitor(request: HttpRequest, channel: Channel) -> VisitorIdentity:
 
 def _known_customer(identity: VisitorIdentity) -> Customer:
     """The visitor's customer without creating one: a download needs an existing conversation."""
-    found = CustomerIdentity.objects.filter(kind=CustomerIdentity.Kind.VISITOR, value=identity.visitor_id).select_related("customer").first()
+    found = (
+        CustomerIdentity.objects.filter(kind=CustomerIdentity.Kind.VISITOR, value=identity.visitor_id).select_related("customer").first()
+    )
     if found is None:
         raise NotFound(_("No such attachment."))
     return found.customer
 
 
-def cors_endpoint(view: Callable[[HttpRequest, Channel, str, Any], HttpResponse]) -> Callable[..., HttpResponse]:
+def cors_endpoint(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Origin check, preflight answer, and one JSON error shape (with CORS headers the page can read)."""
 
     @csrf_exempt  # Authenticated by the Authorization header, never by cookies.
-    def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
         try:
             channel, origin = _channel_and_origin(request)
         except ContactCenterError as error:
             # No CORS headers: a page that may not use the channel cannot read anything.
             return _error_response(error)
         if request.method == "OPTIONS":
-            response = HttpResponse(status=204)
-            response["Access-Control-Allow-Methods"] = ALLOWED_METHODS
-            response["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
-            response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
-            return _with_cors(response, origin)
+            preflight = HttpResponse(status=204)
+            preflight["Access-Control-Allow-Methods"] = ALLOWED_METHODS
+            preflight["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+            preflight["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
+            return _with_cors(preflight, origin)
+        response: HttpResponseBase
         try:
             response = view(request, channel, origin, **kwargs)
         except ContactCenterError as error:
@@ -147,7 +150,7 @@ def _open_conversation(request: HttpRequest, *, channel: Channel, customer: Cust
 
 
 @cors_endpoint
-def attachment_file(request: HttpRequest, channel: Channel, origin: str, attachment_id: int) -> HttpResponse:
+def attachment_file(request: HttpRequest, channel: Channel, origin: str, attachment_id: int) -> HttpResponseBase:
     """GET one attachment of the visitor's own conversations."""
     if request.method not in ("GET", "HEAD"):
         raise MethodNotAllowed()

@@ -4,6 +4,11 @@ It carries the same JSON frames as /ws/widget/ (socket.io event "frame" both way
 the same WidgetSession, so both transports call the same services. Each socket.io session gets
 its own channel-layer channel, pumped by a task. Several processes need sticky sessions for
 polling (docs/operations.md).
+
+A connection the session refuses (unknown channel, origin not allowed) is answered with a
+socket.io CONNECT_ERROR whose data is ``{"code": <close code>, "frame": <error frame>}``: frames
+emitted before a namespace is connected never reach a client, and a disconnect from inside the
+connect handler is ignored by python-socketio.
 """
 
 from __future__ import annotations
@@ -42,6 +47,10 @@ class SocketIOTransport:
         # Frames and events are handled one at a time, as in a Channels consumer.
         self.lock = asyncio.Lock()
         self.session: WidgetSession | None = None
+        # Until the connect handler has accepted, frames and a close are kept for the refusal.
+        self.accepted = False
+        self.early_frames: list[dict[str, Any]] = []
+        self.refused_code: int | None = None
 
     async def start(self) -> None:
         assert self.layer is not None
@@ -60,6 +69,9 @@ class SocketIOTransport:
                         logger.exception("socket.io event delivery failed")
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
+        if not self.accepted:
+            self.early_frames.append(frame)
+            return
         await sio.emit("frame", frame, to=self.sid)
 
     async def join(self, group: str) -> None:
@@ -73,8 +85,17 @@ class SocketIOTransport:
         self.groups.discard(group)
 
     async def close(self, code: int) -> None:
+        if not self.accepted:
+            self.refused_code = code
+            return
         await sio.emit("close", {"code": code}, to=self.sid)
         await sio.disconnect(self.sid)
+
+    async def accept(self) -> None:
+        self.accepted = True
+        for frame in self.early_frames:
+            await sio.emit("frame", frame, to=self.sid)
+        self.early_frames.clear()
 
     async def stop(self) -> None:
         if self.pump is not None:
@@ -88,7 +109,6 @@ class SocketIOTransport:
 _transports: dict[str, SocketIOTransport] = {}
 
 
-@sio.event
 async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
     query = parse_qs(environ.get("QUERY_STRING", ""))
     channel_key = (query.get("channel") or [""])[0]
@@ -99,11 +119,24 @@ async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
     await transport.start()
     session = WidgetSession(transport, channel_key=channel_key, origin=environ.get("HTTP_ORIGIN"))
     transport.session = session
-    async with transport.lock:
-        await session.connect()
+    try:
+        async with transport.lock:
+            accepted = await session.connect()
+            if accepted:
+                await transport.accept()
+    except BaseException:
+        _transports.pop(sid, None)
+        await transport.stop()
+        raise
+    if not accepted:
+        _transports.pop(sid, None)
+        await transport.stop()
+        error = transport.early_frames[-1] if transport.early_frames else {}
+        raise socketio.exceptions.ConnectionRefusedError(
+            str(error.get("message", "Connection refused.")), {"code": transport.refused_code, "frame": error}
+        )
 
 
-@sio.event
 async def frame(sid: str, data: Any) -> None:
     transport = _transports.get(sid)
     if transport is None or transport.session is None:
@@ -115,11 +148,16 @@ async def frame(sid: str, data: Any) -> None:
         await transport.session.receive(text, None)
 
 
-@sio.event
 async def disconnect(sid: str, reason: Any = None) -> None:
     transport = _transports.pop(sid, None)
     if transport is not None:
         await transport.stop()
+
+
+# Registered without the decorator, which is untyped and would hide the handlers from mypy.
+sio.on("connect", handler=connect)
+sio.on("frame", handler=frame)
+sio.on("disconnect", handler=disconnect)
 
 
 def mount_polling(app: Any) -> Any:

@@ -456,7 +456,11 @@
         socket.on("disconnect", function () {
           self.finish();
         });
-        socket.on("connect_error", function () {
+        socket.on("connect_error", function (error) {
+          // A refusal carries the close code the WebSocket would have had ({code, frame}).
+          var data = error && error.data;
+          if (data && typeof data.code === "number") self.serverCode = data.code;
+          if (data && data.frame && typeof data.frame === "object") self.cb.onFrame(data.frame);
           self.finish();
         });
       },

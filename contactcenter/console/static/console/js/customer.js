@@ -42,7 +42,7 @@ export class CustomerCard {
     this.body.append(h("p", { class: "muted card-loading", text: t("Loading…") }));
   }
 
-  render({ customer, details, history, conversation, activeId }) {
+  render({ customer, details, history, conversation, activeId, readOnly = false }) {
     clear(this.body);
     this.body.hidden = false;
     this.empty.hidden = true;
@@ -116,7 +116,8 @@ export class CustomerCard {
     const earlier = (history || []).filter((c) => c.id !== activeId);
     this.body.append(
       this._section(
-        t("Earlier conversations"),
+        // Seen from an earlier conversation, the list also holds later ones.
+        readOnly ? t("Other conversations") : t("Earlier conversations"),
         earlier.length
           ? h(
               "ul",
@@ -146,7 +147,7 @@ export class CustomerCard {
                 ),
               ),
             )
-          : h("p", { class: "muted", text: t("None — this is the first conversation.") }),
+          : h("p", { class: "muted", text: readOnly ? t("None.") : t("None — this is the first conversation.") }),
       ),
     );
   }

@@ -116,7 +116,14 @@ class ConsoleApp {
     const details = frame.details || {};
     this.open.visitorReadSeq = Math.max(this.open.visitorReadSeq, details.visitor_last_read_seq || 0);
     this.open.customer = frame.customer;
-    this.card.render({ customer: frame.customer, details, history: frame.history, conversation: summary, activeId: summary.id });
+    this.card.render({
+      customer: frame.customer,
+      details,
+      history: frame.history,
+      conversation: summary,
+      activeId: summary.id,
+      readOnly: this.open.readOnly,
+    });
     this.view.renderHeader();
     this.view.updateReceipts();
     this.renderInbox();
@@ -297,6 +304,12 @@ class ConsoleApp {
 
   openHistory(summary) {
     const returnTo = this.open && !this.open.readOnly ? this.open.id : this.open ? this.open.returnTo : null;
+    // A conversation from the lists (or the one we came from) opens as usual, not read-only.
+    const listed = this.summaries.get(summary.id);
+    if (summary.id === returnTo || (listed && (isMine(listed, this.me.id) || isUnassigned(listed)))) {
+      this.openConversation(summary.id);
+      return;
+    }
     this.openConversation(summary.id, { readOnly: true, summary, returnTo });
   }
 

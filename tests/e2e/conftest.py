@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, BrowserType, Playwright, sync_playwright
 
 from tests.conftest import need
 from tests.e2e.servers import embedded_env
@@ -44,6 +45,40 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 # ------------------------------------------------------------------------------ browser
+
+
+# pytest-playwright keeps one Playwright for the whole session. Its sync API leaves its event
+# loop marked as running in this thread for as long as it lives, so every asyncio test after
+# the first browser test (here and in other folders) would fail with "Runner.run() cannot be
+# called from a running event loop". These overrides give each browser module its own
+# Playwright and browser instead (about a second to launch chromium).
+
+
+@pytest.fixture(scope="module")
+def playwright(_pw_api_request_contexts: Any) -> Iterator[Playwright]:
+    pw = sync_playwright().start()
+    if _pw_api_request_contexts:
+        _pw_api_request_contexts.instrument(pw)
+    yield pw
+    pw.stop()
+
+
+@pytest.fixture(scope="module")
+def browser_type(playwright: Playwright, browser_name: str) -> BrowserType:
+    browser_type: BrowserType = getattr(playwright, browser_name)
+    return browser_type
+
+
+@pytest.fixture(scope="module")
+def browser(browser_type: BrowserType, browser_type_launch_args: dict[str, Any]) -> Iterator[Browser]:
+    browser = browser_type.launch(**browser_type_launch_args)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser_context_args() -> dict[str, Any]:
+    return {}
 
 
 @pytest.fixture(scope="session")

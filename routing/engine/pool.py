@@ -34,7 +34,6 @@ from routing.engine.policy import (
     LongestIdle,
     MostRecent,
     QueuePolicy,
-    RandomPick,
     ReturningCustomer,
     RingAll,
     RoundRobin,
@@ -70,12 +69,14 @@ class _Agent:
         "last_call_ended",
         "linear",
         "load",
+        "on_assign",
         "online",
         "skills",
         "snap",
         "status",
         "teams",
         "today",
+        "volatile",
         "wrap_until",
     )
 
@@ -96,7 +97,9 @@ class _Agent:
         self.skills = snap.skills
         self.languages = snap.languages
         self.epoch = 0
-        self.indexes: list[_SortedIndex | _HeapIndex] = []
+        self.indexes: list[_Index] = []
+        self.on_assign: list[_SortedIndex] = []  # the only indexes an assignment must touch
+        self.volatile = 0  # heap indexes whose key drops on assignment: those need a full refresh
 
     def free(self, kind: WorkKind) -> bool:
         return self.avail and self.load.get(kind, 0) < self.cap.get(kind, 0)
@@ -219,6 +222,98 @@ class _HeapIndex:
         return sorted(seen.values(), key=self.key)
 
 
+class _ScanTier:
+    """Skill-based tier: members believed free, in no order; non-free ones are dropped as a scan meets them.
+
+    Skill-based items rarely share exact requirements, so these tiers serve every minimum-level
+    variant of one skill set and check levels while scanning; assignment costs nothing here and a
+    release re-adds the agent (cheap: no ordering to keep).
+    """
+
+    __slots__ = ("agents", "ids", "kind", "present")
+    monotone = True
+
+    def __init__(self, kind: WorkKind, agents: Mapping[int, _Agent]) -> None:
+        self.kind = kind
+        self.agents = agents
+        self.ids: list[int] = []
+        self.present: set[int] = set()
+
+    def refresh(self, agent: _Agent) -> None:
+        if agent.id not in self.present and agent.free(self.kind):
+            self.present.add(agent.id)
+            self.ids.append(agent.id)
+
+    def after_assign(self, agent: _Agent) -> None:
+        """Nothing to do: a full agent is dropped when a scan meets it."""
+
+    def forget(self, agent: _Agent) -> None:
+        if agent.id in self.present:
+            self.present.discard(agent.id)
+            self.ids.remove(agent.id)
+
+    def candidates(self, required: SkillsKey, excluded: frozenset[int]) -> list[_Agent]:
+        """Free members meeting every minimum level, not excluded (and the list cleaned on the way)."""
+        found: list[_Agent] = []
+        self._scan(required, excluded, found.append)
+        return found
+
+    def best(self, required: SkillsKey, excluded: frozenset[int], key: Callable[[_Agent], Key]) -> _Agent | None:
+        """The candidate with the smallest ``key``, found in the same pass as the filtering (the hot path)."""
+        agents = self.agents
+        kind = self.kind
+        keep: list[int] = []
+        dropped = False
+        best: _Agent | None = None
+        best_key: Key = ()
+        for agent_id in self.ids:
+            agent = agents[agent_id]
+            if not (agent.avail and agent.load.get(kind, 0) < agent.cap.get(kind, 0)):
+                self.present.discard(agent_id)
+                dropped = True
+                continue
+            keep.append(agent_id)
+            if agent_id in excluded:
+                continue
+            skills = agent.skills
+            for skill, level in required:
+                if skills[skill] < level:
+                    break
+            else:
+                candidate_key = key(agent)
+                if best is None or candidate_key < best_key:
+                    best, best_key = agent, candidate_key
+        if dropped:
+            self.ids = keep
+        return best
+
+    def _scan(self, required: SkillsKey, excluded: frozenset[int], emit: Callable[[_Agent], None]) -> None:
+        agents = self.agents
+        kind = self.kind
+        keep: list[int] = []
+        dropped = False
+        for agent_id in self.ids:
+            agent = agents[agent_id]
+            if not (agent.avail and agent.load.get(kind, 0) < agent.cap.get(kind, 0)):
+                self.present.discard(agent_id)
+                dropped = True
+                continue
+            keep.append(agent_id)
+            if agent_id in excluded:
+                continue
+            skills = agent.skills
+            for skill, level in required:
+                if skills[skill] < level:
+                    break
+            else:
+                emit(agent)
+        if dropped:
+            self.ids = keep
+
+
+_Index = _SortedIndex | _HeapIndex | _ScanTier
+
+
 def _heap_key(selector: SimpleSelector, kind: WorkKind) -> tuple[Callable[[_Agent], Key], bool] | None:
     """The ordering key of a heap-backed selector for one kind, and whether assignment only raises it."""
     if isinstance(selector, LeastLoad):
@@ -246,12 +341,14 @@ def skills_key(required: Mapping[str, int]) -> SkillsKey:
 
 
 class _Segment:
-    """The agents passing the static filters of one requirement signature, in tiers of skill score (best first).
+    """The agents passing the static filters of one requirement signature.
 
-    Only skill-based segments are ``tiered``; for the other selectors every member sits in one tier.
+    A plain segment holds one index over its members, for the queue's selector. A ``tiered``
+    (skill-based) segment is keyed by the skill *set*, holds every agent who has all those skills,
+    and groups them into scan tiers by total level, best first.
     """
 
-    __slots__ = ("kind", "language", "pool", "scores", "selector", "skills", "teams", "tiered", "tiers")
+    __slots__ = ("index", "kind", "language", "pool", "scores", "selector", "skills", "teams", "tiered", "tiers")
 
     def __init__(
         self,
@@ -271,8 +368,9 @@ class _Segment:
         self.language = language
         self.selector = selector
         self.tiered = tiered
-        self.scores: list[int] = []  # descending
-        self.tiers: list[_SortedIndex | _HeapIndex] = []
+        self.scores: list[int] = []  # descending, tiered only
+        self.tiers: list[_ScanTier] = []
+        self.index: _SortedIndex | _HeapIndex | None = None if tiered else pool._new_index(selector, kind)
         for agent in pool._candidates(teams=teams, skills=skills, language=language):
             self.add_member(agent)
 
@@ -284,24 +382,27 @@ class _Segment:
         skills = agent.skills
         return all(skills.get(skill, 0) >= level for skill, level in self.skills)
 
-    def score(self, agent: _Agent) -> int:
-        if not self.tiered:
-            return 0
-        skills = agent.skills
-        return sum(skills[skill] for skill, _ in self.skills)
-
     def add_member(self, agent: _Agent) -> None:
-        score = self.score(agent)
-        scores = self.scores
-        i = 0
-        while i < len(scores) and scores[i] > score:  # at most 5 x skills tiers: a scan is fine
-            i += 1
-        if i == len(scores) or scores[i] != score:
-            scores.insert(i, score)
-            self.tiers.insert(i, self.pool._new_index(self.selector, self.kind))
-        tier = self.tiers[i]
-        tier.refresh(agent)
-        agent.indexes.append(tier)
+        index: _Index
+        if self.index is not None:
+            index = self.index
+        else:
+            held = agent.skills
+            score = sum(held[skill] for skill, _ in self.skills)
+            scores = self.scores
+            i = 0
+            while i < len(scores) and scores[i] > score:  # at most 5 x skills tiers: a scan is fine
+                i += 1
+            if i == len(scores) or scores[i] != score:
+                scores.insert(i, score)
+                self.tiers.insert(i, _ScanTier(self.kind, self.pool._agents))
+            index = self.tiers[i]
+        index.refresh(agent)
+        agent.indexes.append(index)
+        if isinstance(index, _SortedIndex):
+            agent.on_assign.append(index)
+        elif isinstance(index, _HeapIndex) and not index.monotone:
+            agent.volatile += 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,10 +488,16 @@ class AgentPool:
         return _HeapIndex(kind, key, monotone, self._agents)
 
     def _segment(self, item: WorkItem, policy: QueuePolicy, selector: SimpleSelector | SkillBased) -> _Segment:
-        skills = skills_key(item.required_skills)
         language = item.language if policy.match_language else None
-        tiered = isinstance(selector, SkillBased)
-        inner: SimpleSelector = selector.tie_break if isinstance(selector, SkillBased) else selector
+        if isinstance(selector, SkillBased):
+            inner: SimpleSelector = selector.tie_break
+            # Keyed by the skill set only (level 1): minimum levels are checked while scanning the tiers.
+            skills: SkillsKey = tuple((skill, 1) for skill in sorted(item.required_skills))
+            tiered = True
+        else:
+            inner = selector
+            skills = skills_key(item.required_skills)
+            tiered = False
         signature = (item.kind, policy.team_ids, skills, language, inner, tiered)
         segment = self._segments.get(signature)
         if segment is None:
@@ -423,13 +530,14 @@ class AgentPool:
         selector = policy.strategy
         simple: SimpleSelector | SkillBased = selector.fallback if isinstance(selector, ReturningCustomer) else selector
         segment = self._segment(item, policy, simple)
-        found: set[int] = set()
-        for tier in segment.tiers:
-            if isinstance(tier, _SortedIndex):
-                found.update(tier.all_ids(item.excluded_agent_ids))
-            else:
-                found.update(agent.id for agent in tier.all_free(item.excluded_agent_ids))
-        return tuple(sorted(found))
+        excluded = item.excluded_agent_ids
+        index = segment.index
+        if isinstance(index, _SortedIndex):
+            return index.all_ids(excluded)
+        if isinstance(index, _HeapIndex):
+            return tuple(sorted(agent.id for agent in index.all_free(excluded)))
+        required = skills_key(item.required_skills)
+        return tuple(sorted(agent.id for tier in segment.tiers for agent in tier.candidates(required, excluded)))
 
     # -- deciding -------------------------------------------------------------------------------
 
@@ -460,38 +568,59 @@ class AgentPool:
         segment = self._segment(item, policy, selector)
         inner = segment.selector
         excluded = item.excluded_agent_ids
+        index = segment.index
         chosen: tuple[int, ...] = ()
-        if isinstance(inner, RoundRobin):
-            pointer = state.last_agent_id
-            for tier in segment.tiers:
-                pick = tier.next_after(pointer, excluded)  # type: ignore[union-attr]
-                if pick is not None:
-                    chosen = (pick,)
-                    state = QueueState(last_agent_id=pick)
-                    break
+        if index is None:
+            chosen, state = self._select_tiered(segment, item, state, rng)
+        elif isinstance(index, _HeapIndex):
+            best = index.best(excluded)
+            if best is not None:
+                chosen = (best.id,)
+        elif isinstance(inner, RoundRobin):
+            pick = index.next_after(state.last_agent_id, excluded)
+            if pick is not None:
+                chosen = (pick,)
+                state = QueueState(last_agent_id=pick)
         elif isinstance(inner, RingAll):
-            for tier in segment.tiers:
-                everyone = tier.all_ids(excluded)  # type: ignore[union-attr]
-                if everyone:
-                    chosen = everyone
-                    break
-        elif isinstance(inner, RandomPick):
+            chosen = index.all_ids(excluded)
+        else:
             if rng is None:
                 raise ValueError("the random strategy needs an rng (random.Random) passed in")
-            for tier in segment.tiers:
-                pick = tier.pick_random(rng, excluded)  # type: ignore[union-attr]
-                if pick is not None:
-                    chosen = (pick,)
-                    break
-        else:
-            for tier in segment.tiers:
-                best = tier.best(excluded)  # type: ignore[union-attr]
-                if best is not None:
-                    chosen = (best.id,)
-                    break
+            pick = index.pick_random(rng, excluded)
+            if pick is not None:
+                chosen = (pick,)
         if not chosen:
             return Decision(item.id, item.queue_id, item.kind, Outcome.NONE_ELIGIBLE, state, via=via)
         return Decision(item.id, item.queue_id, item.kind, Outcome.OFFER, state, chosen, via=via)
+
+    def _select_tiered(
+        self, segment: _Segment, item: WorkItem, state: QueueState, rng: random.Random | None
+    ) -> tuple[tuple[int, ...], QueueState]:
+        """Skill-based: the best-scoring tier with anyone eligible, then the tie-break among that tier."""
+        required = skills_key(item.required_skills)
+        excluded = item.excluded_agent_ids
+        tie_break = segment.selector
+        spec = _heap_key(tie_break, item.kind)
+        for tier in segment.tiers:
+            if spec is not None:
+                best = tier.best(required, excluded, spec[0])
+                if best is not None:
+                    return (best.id,), state
+                continue
+            found = tier.candidates(required, excluded)
+            if not found:
+                continue
+            if isinstance(tie_break, RoundRobin):
+                pointer = state.last_agent_id  # the next id after it, wrapping round
+                pick = min((pointer is not None and agent.id <= pointer, agent.id) for agent in found)[1]
+                return (pick,), QueueState(last_agent_id=pick)
+            ids = sorted(agent.id for agent in found)
+            if isinstance(tie_break, RingAll):
+                return tuple(ids), state
+            if rng is None:
+                raise ValueError("the random strategy needs an rng (random.Random) passed in")
+            return (ids[rng.randrange(len(ids))],), state
+        return (), state
 
     def _returning_customer(
         self,
@@ -535,6 +664,13 @@ class AgentPool:
             return
         kind = decision.kind
         single = len(decision.agent_ids) == 1
+        if not single:
+            # Ring-all: only the load grows (nobody is assigned yet); fix the id lists once, not per agent.
+            touched = [self._agents[agent_id] for agent_id in decision.agent_ids]
+            for agent in touched:
+                agent.load[kind] = agent.load.get(kind, 0) + 1
+            self._resync_sorted(touched)
+            return
         now_ts = self._now_ts
         for agent_id in decision.agent_ids:
             agent = self._agents[agent_id]
@@ -544,12 +680,62 @@ class AgentPool:
                 agent.today[kind] = agent.today.get(kind, 0) + 1
                 if now_ts > agent.last_assigned:  # never move backwards (clock skew between nodes)
                     agent.last_assigned = now_ts
-                    refresh = any(not index.monotone for index in agent.indexes)
+                    refresh = agent.volatile > 0
             if refresh:
                 self._refresh(agent)
             else:
-                for index in agent.indexes:
+                for index in agent.on_assign:
                     index.after_assign(agent)
+
+    def settle(self, decision: Decision, *, accepted_by: int | None) -> None:
+        """An offer was answered by ``accepted_by`` (or by nobody): the other agents' reservations lapse.
+
+        A single-agent offer already counted as assigned in ``apply``; accepting it changes nothing here.
+        """
+        if decision.outcome is not Outcome.OFFER:
+            return
+        if len(decision.agent_ids) == 1:
+            if accepted_by is None:
+                self.release(decision.agent_ids[0], decision.kind)
+            return
+        lapsed = [self._agents[agent_id] for agent_id in decision.agent_ids if agent_id != accepted_by]
+        for agent in lapsed:
+            current = agent.load.get(decision.kind, 0)
+            if current <= 0:
+                raise ValueError(f"agent {agent.id} has no {decision.kind} to release")
+            agent.load[decision.kind] = current - 1
+            agent.epoch += 1
+        if accepted_by is not None:
+            agent = self._agents[accepted_by]
+            agent.today[decision.kind] = agent.today.get(decision.kind, 0) + 1
+            if self._now_ts > agent.last_assigned:
+                agent.last_assigned = self._now_ts
+            self._refresh(agent)
+        self._resync_sorted(lapsed)
+        for agent in lapsed:
+            for index in agent.indexes:
+                if not isinstance(index, _SortedIndex):
+                    index.refresh(agent)
+
+    def _resync_sorted(self, agents: Sequence[_Agent]) -> None:
+        """Bring every sorted index these agents belong to up to date in one pass per index."""
+        if len(agents) < 16:
+            for agent in agents:
+                for index in agent.on_assign:
+                    index.refresh(agent)
+            return
+        by_index: dict[int, tuple[_SortedIndex, list[_Agent]]] = {}
+        for agent in agents:
+            for index in agent.on_assign:
+                by_index.setdefault(id(index), (index, []))[1].append(agent)
+        for index, members in by_index.values():
+            ids = set(index.ids)
+            for agent in members:
+                if agent.free(index.kind):
+                    ids.add(agent.id)
+                else:
+                    ids.discard(agent.id)
+            index.ids = sorted(ids)
 
     def release(self, agent_id: int, kind: WorkKind, *, ended_at: datetime | None = None) -> None:
         """One item of ``kind`` finished (or an offer lapsed): load -1; for calls ``ended_at`` is the call end."""

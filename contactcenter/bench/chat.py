@@ -293,6 +293,8 @@ def run(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
         "CC_RATE_FRAMES_PER_S": BENCH_RATE_LIMIT,
         "CC_RATE_BURST": BENCH_RATE_LIMIT,
         "CC_LOG_LEVEL": "WARNING",
+        # The production profile lists its hosts; the bench talks to loopback only.
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "REDIS_URL": "",
         "DATABASE_URL": "",
     }

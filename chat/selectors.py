@@ -51,7 +51,14 @@ def _summaries(qs: QuerySet[Conversation]) -> list[dict[str, Any]]:
 def _last_bodies(conversation_ids: list[int]) -> dict[int, str]:
     if not conversation_ids:
         return {}
-    latest = Message.objects.filter(conversation_id=OuterRef("pk"), internal=False).order_by("-seq").values("body")[:1]
+    # The preview is the last line someone wrote: notes stay with the staff, and system lines
+    # ("Alice joined") are worded by each client in its own language from their meta.
+    latest = (
+        Message.objects.filter(conversation_id=OuterRef("pk"), internal=False)
+        .exclude(sender_kind=Message.SenderKind.SYSTEM)
+        .order_by("-seq")
+        .values("body")[:1]
+    )
     return dict(Conversation.objects.filter(pk__in=conversation_ids).annotate(b=Subquery(latest)).values_list("pk", "b"))
 
 

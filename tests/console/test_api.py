@@ -196,3 +196,11 @@ def test_a_visitor_token_does_not_open_the_agent_api(conversation, agent, channe
     attachment = stored_attachment(conversation=conversation, agent=agent)
     response = APIClient().get(f"/api/chat/attachments/{attachment.pk}", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 403
+
+
+def test_list_preview_is_the_last_line_someone_wrote_not_a_system_line(api: APIClient, conversation, agent) -> None:
+    visitor_says(conversation, "where is my parcel?", "v1")
+    services.take_conversation(conversation_id=conversation.pk, agent=agent, now=timezone.now())
+    services.agent_post_message(agent=agent, conversation_id=conversation.pk, body="secret note", client_id="n1", internal=True, now=timezone.now())
+    [summary] = api.get("/api/chat/conversations/", {"assignee": "me"}).json()["results"]
+    assert summary["last_body"] == "where is my parcel?"

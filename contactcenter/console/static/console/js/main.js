@@ -330,6 +330,8 @@ class ConsoleApp {
 
   _leaveOpen() {
     if (!this.open) return;
+    // Closing right after new messages arrived still counts as having seen them.
+    if (this._reading()) this._sendRead(this.open);
     this.view.stopTyping();
     this.sendFrame({ type: "leave", conversation_id: this.open.id });
   }
@@ -387,17 +389,23 @@ class ConsoleApp {
     const open = this.open;
     if (!open || open.readOnly || open.maxPublicSeq <= open.readSent || !this._reading()) return;
     clearTimeout(this.readTimer);
+    // Debounced, so a burst of replayed or live messages costs one frame.
     this.readTimer = setTimeout(() => {
-      if (this.open !== open || !this._reading() || open.maxPublicSeq <= open.readSent) return;
-      if (this.sendFrame({ type: "read", conversation_id: open.id, seq: open.maxPublicSeq })) {
-        open.readSent = open.maxPublicSeq;
-        const summary = this.summaries.get(open.id);
-        if (summary && summary.unread) {
-          summary.unread = 0;
-          this.renderInbox();
-        }
-      }
+      if (this.open === open && this._reading()) this._sendRead(open);
     }, READ_DEBOUNCE_MS);
+  }
+
+  _sendRead(open) {
+    clearTimeout(this.readTimer);
+    if (open.readOnly || open.maxPublicSeq <= open.readSent) return;
+    if (this.sendFrame({ type: "read", conversation_id: open.id, seq: open.maxPublicSeq })) {
+      open.readSent = open.maxPublicSeq;
+      const summary = this.summaries.get(open.id);
+      if (summary && summary.unread) {
+        summary.unread = 0;
+        this.renderInbox();
+      }
+    }
   }
 
   async uploadFile(conversationId, file) {

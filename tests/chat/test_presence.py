@@ -10,6 +10,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 async def test_visitor_is_told_when_the_teams_last_agent_goes_away_and_comes_back(channel, agent):
     console, _ = await agent_socket(agent.user)
     await console.send({"type": "status", "status": "online"})
+    await console.recv_type("agent_status")  # its availability event is out before the visitor listens
     visitor, welcome = await widget(channel.public_key)
     assert welcome["agents_online"] is True
     await console.send({"type": "status", "status": "away"})

@@ -59,7 +59,7 @@ class ConsoleLogoutView(LogoutView):
 @login_required
 @ensure_csrf_cookie
 def console(request: HttpRequest) -> HttpResponse:
-    agent = agent_for_user(user_id=request.user.pk)
+    agent = agent_for_user(user_id=request.user.pk) if request.user.pk is not None else None
     if agent is None:
         return _with_csp(render(request, "console/no_agent.html", status=403))
     return _with_csp(render(request, "console/console.html", {"agent": agent, "config": _config(request, agent)}))

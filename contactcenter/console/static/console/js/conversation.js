@@ -429,9 +429,16 @@ export class ConversationView {
     this.typing.hidden = true;
   }
 
+  _saveDraft() {
+    if (!this.open || this.open.readOnly) return;
+    this.open.draft = this.textarea.value;
+    if (this.open.draft) this.app.drafts.set(this.open.id, this.open.draft);
+    else this.app.drafts.delete(this.open.id);
+  }
+
   _typed() {
+    this._saveDraft();
     if (!this.open || !this.canWrite()) return;
-    if (this.open) this.open.draft = this.textarea.value;
     const state = this.typingSent;
     const internal = this.mode === "note";
     const now = Date.now();
@@ -493,7 +500,7 @@ export class ConversationView {
     this.stopTyping();
     this.app.sendMessage({ conversationId: this.open.id, body, internal: this.mode === "note", attachments });
     this.textarea.value = "";
-    this.open.draft = "";
+    this._saveDraft();
     this.uploads = [];
     this._renderChips();
     this._autosize();

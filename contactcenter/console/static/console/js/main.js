@@ -24,6 +24,7 @@ class ConsoleApp {
     this.csrfToken = document.querySelector("meta[name=csrf-token]").content;
     this.outbox = new Outbox(`cc.console.outbox.${config.agent_id}`);
     this.readTimer = null;
+    this.drafts = new Map();
 
     const $ = (sel) => document.querySelector(sel);
     this.connectionEl = $("[data-testid=connection-state]");
@@ -292,7 +293,8 @@ class ConsoleApp {
       visitorReadSeq: 0,
       readSent: 0,
       busy: false,
-      draft: "",
+      // Drafts outlive switching away (or Esc), like in every mail client.
+      draft: this.drafts.get(id) || "",
     };
     this.view.show();
     this.card.loading();

@@ -465,13 +465,15 @@ class ConsoleApp {
   }
 
   _setupStatusSelect() {
-    this.statusSelect.addEventListener("change", () => {
-      const status = this.statusSelect.value;
-      if (!this.sendFrame({ type: "status", status, ref: "status" })) {
-        this.toast(t("Not connected. Try again in a moment."), "error");
-        this._showStatus(this.me.status);
-      }
-    });
+    this.statusSelect.addEventListener("change", () => this.setStatus(this.statusSelect.value));
+    document.querySelector("[data-role=go-online]").addEventListener("click", () => this.setStatus("online"));
+  }
+
+  setStatus(status) {
+    if (!this.sendFrame({ type: "status", status, ref: "status" })) {
+      this.toast(t("Not connected. Try again in a moment."), "error");
+      this._showStatus(this.me.status);
+    }
   }
 
   _showStatus(status) {
@@ -479,6 +481,7 @@ class ConsoleApp {
     this.statusSelect.value = status;
     this.statusSelect.dataset.status = status;
     this.statusSelect.title = presenceLabel(status);
+    document.querySelector("[data-testid=presence-hint]").hidden = status !== "offline";
   }
 
   _setupNotifications() {

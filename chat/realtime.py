@@ -448,35 +448,36 @@ class AgentSession(Session):
             await self.send(error_frame(Unauthenticated("Sign in as an agent first.")))
             await self.close(CLOSE_UNAUTHENTICATED)
             return False
-        ready, team_ids = await database_sync_to_async(self._ready)()
+        # Groups first, inbox second: a change committed in between arrives as an event instead of
+        # being missing from both the snapshot and the live updates.
+        team_ids = await database_sync_to_async(self._team_ids)()
         await self.transport.join(events.agent_group(self.agent.pk))
         for team_id in team_ids:
             await self.transport.join(events.team_group(team_id))
         if self.agent.is_supervisor:
             await self.transport.join("supervisors")
-        await self.send(ready)
+        await self.send(await database_sync_to_async(self._ready)())
         return True
 
-    def _ready(self) -> tuple[dict[str, Any], list[int]]:
-        agent = self.agent
-        assert agent is not None
+    def _team_ids(self) -> list[int]:
+        agent = self._agent()
+        return list(Team.objects.values_list("pk", flat=True)) if agent.is_supervisor else [t.pk for t in agent.teams.all()]
+
+    def _ready(self) -> dict[str, Any]:
+        agent = self._agent()
         touch_presence(agent=agent, now=timezone.now())
-        team_ids = list(Team.objects.values_list("pk", flat=True)) if agent.is_supervisor else [t.pk for t in agent.teams.all()]
-        return (
-            {
-                "type": "ready",
-                "agent": {
-                    "id": agent.pk,
-                    "name": agent.display_name,
-                    "role": agent.role,
-                    "status": agent.status,
-                    "max_concurrent_chats": agent.max_concurrent_chats,
-                },
-                "inbox": selectors.agent_inbox(agent=agent),
-                "limits": _limits(),
+        return {
+            "type": "ready",
+            "agent": {
+                "id": agent.pk,
+                "name": agent.display_name,
+                "role": agent.role,
+                "status": agent.status,
+                "max_concurrent_chats": agent.max_concurrent_chats,
             },
-            team_ids,
-        )
+            "inbox": selectors.agent_inbox(agent=agent),
+            "limits": _limits(),
+        }
 
     def _agent(self) -> AgentProfile:
         assert self.agent is not None

@@ -244,3 +244,37 @@ async def test_welcome_says_whether_agents_are_online(channel, agent):
     _, ready = await agent_socket(agent.user)
     _, welcome = await widget(channel.public_key)
     assert welcome["agents_online"] is True
+
+
+async def test_a_conversation_started_while_the_console_connects_is_not_missed(channel, agent, monkeypatch):
+    """The inbox snapshot is read, then a visitor starts a conversation, then the console listens: it must already listen."""
+    from asgiref.sync import async_to_sync
+    from django.utils import timezone
+
+    from chat import selectors, services
+    from contactcenter.core.events import collecting, send_collected
+    from tests.factories import CustomerFactory
+
+    original = selectors.agent_inbox
+    started = {}
+
+    def snapshot_then_a_new_conversation(*, agent):
+        inbox = original(agent=agent)
+        with collecting() as events:
+            conversation = services.start_conversation(channel=channel, customer=CustomerFactory(), language="en")
+            services.post_message(
+                conversation_id=conversation.pk,
+                sender=services.Sender.visitor(conversation.customer_id),
+                body="during connect",
+                client_id=None,
+                now=timezone.now(),
+            )
+        async_to_sync(send_collected)(events)
+        started["id"] = conversation.pk
+        return inbox
+
+    monkeypatch.setattr(selectors, "agent_inbox", snapshot_then_a_new_conversation)
+    console, ready = await agent_socket(agent.user)
+    assert ready["inbox"]["unassigned"] == []
+    update = await console.recv_type("conversation")
+    assert update["conversation"]["id"] == started["id"]

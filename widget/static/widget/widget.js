@@ -839,7 +839,12 @@
       conn.inFlight.delete(message.client_id);
     }
     var kind = message.sender && message.sender.kind;
-    if (kind === "agent" || kind === "bot") {
+    if (kind === "agent") {
+      state.agentTyping = null;
+      // An agent who replies has read everything before the reply (the server moves the
+      // agent's read mark the same way, without a separate read event).
+      state.agentReadSeq = Math.max(state.agentReadSeq, message.seq);
+    } else if (kind === "bot") {
       state.agentTyping = null;
     }
     if (kind === "visitor") {

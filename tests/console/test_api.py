@@ -103,7 +103,9 @@ def test_other_files_download_as_attachments(api: APIClient, conversation, agent
 
 def test_attachment_of_another_teams_conversation_is_not_found(api: APIClient, other_team_conversation) -> None:
     other_agent_upload = services.store_attachment(
-        conversation_id=other_team_conversation.pk, sender=services.Sender.visitor(other_team_conversation.customer_id), upload=upload("p.png", PNG)
+        conversation_id=other_team_conversation.pk,
+        sender=services.Sender.visitor(other_team_conversation.customer_id),
+        upload=upload("p.png", PNG),
     )
     response = api.get(f"/api/chat/attachments/{other_agent_upload.pk}")
     assert response.status_code == 404
@@ -147,7 +149,9 @@ def test_list_refuses_an_unknown_status(api: APIClient) -> None:
 def test_transcript_pages_follow_seq_and_include_notes(api: APIClient, conversation, agent) -> None:
     for n in range(3):
         visitor_says(conversation, f"hello {n}", f"v{n}")
-    services.agent_post_message(agent=agent, conversation_id=conversation.pk, body="note", client_id="n1", internal=True, now=timezone.now())
+    services.agent_post_message(
+        agent=agent, conversation_id=conversation.pk, body="note", client_id="n1", internal=True, now=timezone.now()
+    )
     first = api.get(f"/api/chat/conversations/{conversation.pk}/messages/", {"after_seq": 0, "limit": 2}).json()
     assert [m["seq"] for m in first["results"]] == [1, 2] and first["more"] is True and first["next_after_seq"] == 2
     rest = api.get(f"/api/chat/conversations/{conversation.pk}/messages/", {"after_seq": first["next_after_seq"]}).json()
@@ -201,6 +205,8 @@ def test_a_visitor_token_does_not_open_the_agent_api(conversation, agent, channe
 def test_list_preview_is_the_last_line_someone_wrote_not_a_system_line(api: APIClient, conversation, agent) -> None:
     visitor_says(conversation, "where is my parcel?", "v1")
     services.take_conversation(conversation_id=conversation.pk, agent=agent, now=timezone.now())
-    services.agent_post_message(agent=agent, conversation_id=conversation.pk, body="secret note", client_id="n1", internal=True, now=timezone.now())
+    services.agent_post_message(
+        agent=agent, conversation_id=conversation.pk, body="secret note", client_id="n1", internal=True, now=timezone.now()
+    )
     [summary] = api.get("/api/chat/conversations/", {"assignee": "me"}).json()["results"]
     assert summary["last_body"] == "where is my parcel?"

@@ -90,7 +90,9 @@ async def test_visitor_frames_carry_no_conversation_id_to_guess(channel):
 @pytest.mark.django_db
 def test_a_visitor_can_access_only_their_own_conversation_on_its_channel():
     conversation = ConversationFactory()
-    access_conversation_for_visitor(customer_id=conversation.customer_id, channel_id=conversation.channel_id, conversation_id=conversation.pk)
+    access_conversation_for_visitor(
+        customer_id=conversation.customer_id, channel_id=conversation.channel_id, conversation_id=conversation.pk
+    )
     stranger = CustomerFactory()
     other_channel = ChannelFactory()
     for customer_id, channel_id, conversation_id in [
@@ -174,7 +176,12 @@ def test_an_agent_cannot_send_a_visitors_upload_as_their_own():
     attachment = upload(conversation, services.Sender.visitor(conversation.customer_id))
     with pytest.raises(NotFound):
         services.agent_post_message(
-            agent=AgentFactory(role="supervisor"), conversation_id=conversation.pk, body="x", client_id=None, attachment_ids=[attachment.pk], now=timezone.now()
+            agent=AgentFactory(role="supervisor"),
+            conversation_id=conversation.pk,
+            body="x",
+            client_id=None,
+            attachment_ids=[attachment.pk],
+            now=timezone.now(),
         )
 
 

@@ -20,7 +20,10 @@ async def test_two_agents_taking_at_once_one_wins_and_the_other_gets_already_tak
     await asyncio.gather(
         first.send({"type": "take", "conversation_id": conv_id}), second.send({"type": "take", "conversation_id": conv_id})
     )
-    answers = [await first.recv_until(lambda f: f["type"] in ("taken", "error")), await second.recv_until(lambda f: f["type"] in ("taken", "error"))]
+    answers = [
+        await first.recv_until(lambda f: f["type"] in ("taken", "error")),
+        await second.recv_until(lambda f: f["type"] in ("taken", "error")),
+    ]
     assert sorted(a["type"] for a in answers) == ["error", "taken"]
     loser = next(a for a in answers if a["type"] == "error")
     assert loser["code"] == "conflict" and loser["details"]["reason"] == "already_taken"
@@ -176,7 +179,7 @@ async def test_read_receipts_go_both_ways(channel, agent):
 
 
 async def test_read_marks_only_move_forward(channel, agent):
-    visitor, welcome, conv_id = await visitor_with_conversation(channel.public_key)
+    visitor, _welcome, conv_id = await visitor_with_conversation(channel.public_key)
     console, _ = await agent_socket(agent.user)
     await taken_by(console, conv_id)
     await visitor.send({"type": "message", "client_id": "second", "body": "two"})
@@ -241,7 +244,7 @@ async def test_status_change_is_refused_for_an_unknown_status_and_accepted_for_a
 
 
 async def test_welcome_says_whether_agents_are_online(channel, agent):
-    _, ready = await agent_socket(agent.user)
+    _, _ready = await agent_socket(agent.user)
     _, welcome = await widget(channel.public_key)
     assert welcome["agents_online"] is True
 

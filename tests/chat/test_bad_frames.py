@@ -175,7 +175,7 @@ async def test_ping_is_answered_before_hello(channel):
 
 
 async def test_a_second_hello_on_one_socket_is_refused(channel):
-    visitor, welcome = await widget(channel.public_key)
+    visitor, _welcome = await widget(channel.public_key)
     await visitor.send({"type": "hello", "visitor_token": ""})
     error = await visitor.recv_error()
     assert error["code"] == "invalid" and error["details"]["reason"] == "hello_done"

@@ -116,7 +116,13 @@ def _attachment_on_a_note(agent, conversation_id):
     from django.utils import timezone
 
     services.agent_post_message(
-        agent=agent, conversation_id=conversation_id, body="see file", client_id="n-file", internal=True, attachment_ids=[attachment.pk], now=timezone.now()
+        agent=agent,
+        conversation_id=conversation_id,
+        body="see file",
+        client_id="n-file",
+        internal=True,
+        attachment_ids=[attachment.pk],
+        now=timezone.now(),
     )
     return attachment
 

@@ -18,7 +18,12 @@ NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 def visitor_post(conversation, body="hi", client_id=None, **kwargs):
     return services.post_message(
-        conversation_id=conversation.pk, sender=services.Sender.visitor(conversation.customer_id), body=body, client_id=client_id, now=NOW, **kwargs
+        conversation_id=conversation.pk,
+        sender=services.Sender.visitor(conversation.customer_id),
+        body=body,
+        client_id=client_id,
+        now=NOW,
+        **kwargs,
     )
 
 
@@ -31,7 +36,7 @@ def run_in_threads(count, work):
         try:
             barrier.wait()
             results[i] = work(i)
-        except Exception as error:  # noqa: BLE001 - the test inspects it
+        except Exception as error:
             errors[i] = error
         finally:
             close_old_connections()
@@ -48,7 +53,9 @@ def run_in_threads(count, work):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_posts_get_gapless_unique_seqs():
     conversation = ConversationFactory()
-    results, errors = run_in_threads(8, lambda i: [visitor_post(conversation, f"t{i}-{n}", client_id=f"t{i}-{n}").message.seq for n in range(5)])
+    results, errors = run_in_threads(
+        8, lambda i: [visitor_post(conversation, f"t{i}-{n}", client_id=f"t{i}-{n}").message.seq for n in range(5)]
+    )
     assert errors == {}
     seqs = sorted(seq for per_thread in results.values() for seq in per_thread)
     assert seqs == list(range(1, 41))
@@ -160,7 +167,9 @@ def test_a_visitor_cannot_post_into_another_customers_conversation():
     conversation = ConversationFactory()
     stranger = CustomerFactory()
     with pytest.raises(NotFound):
-        services.post_message(conversation_id=conversation.pk, sender=services.Sender.visitor(stranger.pk), body="hi", client_id=None, now=NOW)
+        services.post_message(
+            conversation_id=conversation.pk, sender=services.Sender.visitor(stranger.pk), body="hi", client_id=None, now=NOW
+        )
 
 
 @pytest.mark.django_db

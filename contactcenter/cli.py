@@ -79,6 +79,35 @@ def cmd_bench(args: argparse.Namespace, rest: list[str]) -> int:
     return bench_main(rest)
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """A staffing simulation of one queue through the routing engine (no database, no server)."""
+    import json
+
+    from routing.engine.policy import SELECTOR_TYPES, PolicyError, StrategyName
+    from routing.engine.simulation import SimulationConfig, simulate
+
+    try:
+        config = SimulationConfig(
+            agents=args.agents,
+            arrivals_per_hour=args.arrivals_per_hour,
+            mean_handle_s=args.mean_handle_s,
+            hours=args.hours,
+            seed=args.seed,
+            strategy=SELECTOR_TYPES[StrategyName(args.strategy)](),
+            patience_s=args.patience_s,
+        )
+    except PolicyError as error:
+        print(f"contactcenter simulate: {error}", file=sys.stderr)
+        return 2
+    figures = simulate(config).as_dict()
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        for key, value in figures.items():
+            print(f"{key:22} {value}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="contactcenter", description="Self-hosted customer contact server.")
     parser.add_argument("--data-dir", help="where SQLite, uploads and the secret key live (default ./var or $CC_DATA_DIR)")
@@ -104,6 +133,32 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--password", default="", help="or set CC_ADMIN_PASSWORD")
     admin.add_argument("--data-dir", dest="data_dir_sub")
     admin.set_defaults(func=cmd_createadmin)
+
+    simulate = sub.add_parser("simulate", help="staffing simulation of one queue through the routing engine")
+    simulate.add_argument("--agents", type=int, required=True)
+    simulate.add_argument("--arrivals-per-hour", type=float, required=True)
+    simulate.add_argument("--mean-handle-s", type=float, required=True)
+    simulate.add_argument(
+        "--strategy",
+        default="least_load",
+        choices=[
+            "round_robin",
+            "least_load",
+            "returning_customer",
+            "skill_based",
+            "ring_all",
+            "fewest_calls",
+            "longest_idle",
+            "most_recent",
+            "random",
+            "linear",
+        ],
+    )
+    simulate.add_argument("--hours", type=float, default=8.0)
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--patience-s", type=float, default=None, help="mean patience; callers hang up after it")
+    simulate.add_argument("--json", action="store_true")
+    simulate.set_defaults(func=cmd_simulate)
 
     sub.add_parser("manage", help="run a Django management command (migrate, shell, ...)", add_help=False)
     sub.add_parser("bench", help="benchmarks: bench chat ...", add_help=False)

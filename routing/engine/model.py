@@ -78,6 +78,8 @@ class AgentSnapshot:
 
     def __post_init__(self) -> None:
         owner = f"agent {self.id}"
+        # Django model fields hand over plain strings; the engine compares enum members by identity.
+        object.__setattr__(self, "status", AgentStatus(self.status))
         _check_levels(owner, self.skills)
         _check_counts(owner, "capacity", self.capacity)
         _check_counts(owner, "load", self.load)
@@ -111,6 +113,7 @@ class WorkItem:
     excluded_agent_ids: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", WorkKind(self.kind))
         _check_levels(f"item {self.id}", self.required_skills)
 
 

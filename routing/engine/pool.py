@@ -739,6 +739,7 @@ class AgentPool:
 
     def release(self, agent_id: int, kind: WorkKind, *, ended_at: datetime | None = None) -> None:
         """One item of ``kind`` finished (or an offer lapsed): load -1; for calls ``ended_at`` is the call end."""
+        kind = WorkKind(kind)
         agent = self._agents[agent_id]
         current = agent.load.get(kind, 0)
         if current <= 0:

@@ -89,3 +89,9 @@ def test_advancing_the_pool_clock_ends_wrap_up() -> None:
     pool = AgentPool([agent(1, wrap_up_until=later(30))], now=NOW)
     pool.advance(later(30))
     assert pool.decide(item(), policy=policy()).agent_ids == (1,)
+
+
+def test_plain_strings_from_model_fields_work_like_the_enums() -> None:
+    snapshot = agent(1, status="online", capacity={"chat": 1})
+    assert snapshot.status is AgentStatus.ONLINE
+    assert offered([snapshot], item(kind="chat")) == (1,)

@@ -24,6 +24,8 @@ from tests.liveserver import LiveServer
 CHROMIUM = os.environ.get("CC_CHROMIUM", "/usr/bin/chromium")
 HERE = Path(__file__).resolve().parent
 _saved_screenshots: list[Path] = []
+_FAILED = pytest.StashKey[bool]()
+_started_servers: list[LiveServer] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -35,6 +37,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if HERE in Path(str(item.path)).resolve().parents and item.get_closest_marker("e2e") is None:
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.failed and report.when in ("setup", "call"):
+        item.stash[_FAILED] = True
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -166,7 +176,22 @@ def snapshot(screenshot_dir: Path, request: pytest.FixtureRequest) -> Callable[[
 
 
 def start_demo(data_dir: Path, *, env: dict[str, str] | None = None, command: str = "demo") -> LiveServer:
-    return LiveServer(data_dir, env={**embedded_env(), **(env or {})}, command=command).start()
+    server = LiveServer(data_dir, env={**embedded_env(), **(env or {})}, command=command)
+    _started_servers.append(server)
+    return server.start()
+
+
+@pytest.fixture(autouse=True)
+def _server_logs_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
+    """When a test fails, print the end of the log of every server it used."""
+    before = len(_started_servers)
+    yield
+    if not request.node.stash.get(_FAILED, False):
+        return
+    used = [s for s in _started_servers[:before] if s.proc is not None and s.proc.poll() is None] + _started_servers[before:]
+    for server in used:
+        print(f"[e2e] ---- log of the {server.command} server on port {server.port} ({server.log_path}) ----")
+        print(server.log()[-4000:])
 
 
 @pytest.fixture(autouse=True)

@@ -25,6 +25,10 @@ DEMO_CHANNEL = "demo-shop"
 CONNECT_ERRORS = (OSError, asyncio.TimeoutError, InvalidHandshake, WebSocketException)
 
 
+class HandshakeRefused(Exception):
+    """The server answered hello (or the agent connect) with an error frame."""
+
+
 class Peer:
     """One realtime client; subclasses know the visitor or agent handshake."""
 
@@ -49,6 +53,8 @@ class Peer:
         self._counter = 0
         self._consumed: set[int] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.connect_errors: list[str] = []
+        self.failure: BaseException | None = None
 
     # ----------------------------------------------------------------------- connection
 
@@ -71,7 +77,9 @@ class Peer:
                 ws = await websockets.connect(self.url, additional_headers=self.headers, open_timeout=5, max_size=2**22)
                 await asyncio.wait_for(self.handshake(ws), 15)
                 break
-            except (*CONNECT_ERRORS, ConnectionClosed):
+            except (*CONNECT_ERRORS, ConnectionClosed, HandshakeRefused) as error:
+                # A server that is still starting refuses or drops; a real client retries too.
+                self.connect_errors.append(f"{time.strftime('%H:%M:%S')} {type(error).__name__}: {error}"[:300])
                 if ws is not None:
                     await ws.close()
                 if self.closing or time.monotonic() > deadline:
@@ -100,7 +108,25 @@ class Peer:
                 self.dispatch(json.loads(raw))
         if self.ws is ws and not self.closing:
             self.connected.clear()
-            self._spawn(self._connect(deadline=time.monotonic() + self.reconnect_within))
+            self._spawn(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        try:
+            await self._connect(deadline=time.monotonic() + self.reconnect_within)
+        except Exception as error:
+            self.failure = error  # raised by the next wait_* call instead of vanishing in a task
+
+    def describe(self) -> str:
+        """What a failing test should print about this peer."""
+        return (
+            f"{self.name}: connections={self.connections} connected={self.connected.is_set()} last_seq={self.last_seq} "
+            f"acked={len(self.acks)} pending={list(self.pending)} failure={self.failure!r}\n"
+            f"  connect errors: {self.connect_errors[-5:]}\n  last frames: {self.frames[-5:]}"
+        )
+
+    def _check_failure(self) -> None:
+        if self.failure is not None:
+            raise AssertionError(f"{self.name} gave up reconnecting: {self.failure!r}\n{self.describe()}")
 
     async def handshake(self, ws: ClientConnection) -> None:
         raise NotImplementedError
@@ -119,10 +145,11 @@ class Peer:
         assert self.ws is not None
         await self.ws.close()
         for _ in range(600):
+            self._check_failure()
             if self.connections > previous and self.connected.is_set():
                 return
             await asyncio.sleep(0.05)
-        raise AssertionError(f"{self.name}: did not reconnect")
+        raise AssertionError(f"did not reconnect\n{self.describe()}")
 
     async def close(self) -> None:
         self.closing = True
@@ -192,22 +219,25 @@ class Peer:
                 if index not in self._consumed and frame.get("type") in kinds and where(frame):
                     self._consumed.add(index)
                     return frame
+            self._check_failure()
             if time.monotonic() > deadline:
-                raise AssertionError(f"{self.name}: no {kind!r} frame in {timeout}s; last frames: {self.frames[-10:]}")
+                raise AssertionError(f"no {kind!r} frame in {timeout}s\n{self.describe()}")
             await asyncio.sleep(0.02)
 
     async def wait_acked(self, *, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while self.pending:
+            self._check_failure()
             if time.monotonic() > deadline:
-                raise AssertionError(f"{self.name}: not acked after {timeout}s: {list(self.pending)}; errors: {self.errors()[-5:]}")
+                raise AssertionError(f"not acked after {timeout}s; errors: {self.errors()[-5:]}\n{self.describe()}")
             await asyncio.sleep(0.05)
 
     async def wait_seq(self, seq: int, *, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while self.last_seq < seq:
+            self._check_failure()
             if time.monotonic() > deadline:
-                raise AssertionError(f"{self.name}: saw up to seq {self.last_seq}, expected {seq}")
+                raise AssertionError(f"saw up to seq {self.last_seq}, expected {seq}\n{self.describe()}")
             await asyncio.sleep(0.05)
 
     def errors(self) -> list[dict[str, Any]]:
@@ -232,7 +262,7 @@ class VisitorPeer(Peer):
         await ws.send(json.dumps({"type": "hello", "visitor_token": self.visitor_token, "language": "en", "last_seq": self.last_seq}))
         welcome = await self.recv_until(ws, lambda f: f.get("type") in ("welcome", "error"))
         if welcome["type"] == "error":
-            raise AssertionError(f"{self.name}: hello refused: {welcome}")
+            raise HandshakeRefused(f"{self.name}: hello refused: {welcome}")
         self.visitor_token = welcome["visitor_token"]
         if welcome["conversation"] is not None:
             self.conversation_id = welcome["conversation"]["id"]
@@ -258,7 +288,7 @@ class AgentPeer(Peer):
     async def handshake(self, ws: ClientConnection) -> None:
         ready = await self.recv_until(ws, lambda f: f.get("type") in ("ready", "error"))
         if ready["type"] == "error":
-            raise AssertionError(f"{self.name}: agent socket refused: {ready}")
+            raise HandshakeRefused(f"{self.name}: agent socket refused: {ready}")
         self.ready = ready
         if self.conversation_id is not None:
             await ws.send(json.dumps({"type": "join", "conversation_id": self.conversation_id, "last_seq": self.last_seq}))

@@ -29,7 +29,7 @@ KILL_AFTER_ACKS = 8
 SEND_INTERVAL_S = 0.12  # under the per-socket rate limit (10 frames/s)
 
 
-@pytest.fixture(params=["embedded", "postgres_redis"])
+@pytest.fixture(params=["embedded", pytest.param("postgres_redis", marks=pytest.mark.services)])
 def crash_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
     if request.param == "embedded":
         server = start_demo(tmp_path / "server")

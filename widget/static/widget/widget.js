@@ -509,6 +509,7 @@
     conversation: null, // the visitor view {id, status, last_seq, agent, agent_last_read_seq}
     messages: new Map(), // seq -> message payload
     lastSeq: 0,
+    lastOtherSeq: 0, // newest message not from the visitor: what a read receipt is about
     agentReadSeq: 0,
     readSent: 0,
     failed: [], // outbox items the server refused for good, shown with "retry"
@@ -795,6 +796,7 @@
     state.messages = new Map();
     state.deliveredIds = new Set();
     state.lastSeq = 0;
+    state.lastOtherSeq = 0;
     state.agentReadSeq = 0;
     state.readSent = 0;
   }
@@ -839,6 +841,7 @@
       conn.inFlight.delete(message.client_id);
     }
     var kind = message.sender && message.sender.kind;
+    if (kind !== "visitor") state.lastOtherSeq = Math.max(state.lastOtherSeq, message.seq);
     if (kind === "agent") {
       state.agentTyping = null;
       // An agent who replies has read everything before the reply (the server moves the
@@ -948,7 +951,8 @@
   function markReadIfVisible() {
     if (!state.open || document.visibilityState === "hidden" || !state.conversation) return;
     markReadLocally(state.lastSeq);
-    if (state.lastSeq > state.readSent && conn.welcomed) {
+    // Only others' messages need a receipt; the server counts the visitor's own as read.
+    if (state.lastOtherSeq > state.readSent && conn.welcomed) {
       if (send({ type: "read", seq: state.lastSeq })) state.readSent = state.lastSeq;
     }
   }

@@ -33,6 +33,7 @@ from contactcenter.bench.servers import (
     child_env,
     dumps_pretty,
     free_port,
+    machine_cpu_seconds,
     package_versions,
     raise_fd_limit,
     run_step,
@@ -143,6 +144,13 @@ def _split(items: list[Any], parts: int) -> list[list[Any]]:
     return [items[i::parts] for i in range(parts)]
 
 
+def _machine_percent(busy_before: float, wall: float) -> float | None:
+    """Whole-machine CPU in % of one core; None for windows too short for /proc/stat's lazy accounting."""
+    if wall < 2.0:
+        return None
+    return round((machine_cpu_seconds() - busy_before) / wall * 100, 1)
+
+
 def _cpu(servers: list[ServerProcess]) -> list[float]:
     return [s.cpu_seconds() for s in servers]
 
@@ -169,13 +177,14 @@ def run_pairs(
 
     total_pairs = len(specs)
     steady_start = time.monotonic() + 1.0
-    cpu0 = _cpu(servers)
+    cpu0, machine0 = _cpu(servers), machine_cpu_seconds()
     steady = clients.call_same(
         "steady",
         {"start_at": steady_start, "rate": args.rate, "total_pairs": total_pairs, "messages": args.messages, "drain_timeout": 30.0},
     )
     steady_wall = max(r["sends_done"] for r in steady) - steady_start
     steady_cpu = [(b - a) / max(steady_wall, 1e-9) * 100 for a, b in zip(cpu0, _cpu(servers), strict=True)]
+    steady_machine = _machine_percent(machine0, steady_wall)
     latencies = sorted(x for r in steady for x in r["latencies_ms"])
     steady_sent = sum(r["sent"] for r in steady)
     p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
@@ -183,16 +192,20 @@ def run_pairs(
 
     window = max(1, math.ceil(args.inflight / max(1, total_pairs)))
     burst_start = time.monotonic() + 0.5
-    cpu0 = _cpu(servers)
+    cpu0, machine0 = _cpu(servers), machine_cpu_seconds()
     burst = clients.call_same("burst", {"start_at": burst_start, "messages": args.messages, "window": window, "drain_timeout": 30.0})
     received = sum(r["received"] for r in burst)
     wall = max(r["last_receive"] for r in burst) - min(r["first_send"] for r in burst)
     rate = received / wall if wall > 0 else 0.0
     burst_cpu = [(b - a) / max(wall, 1e-9) * 100 for a, b in zip(cpu0, _cpu(servers), strict=True)]
+    burst_machine = _machine_percent(machine0, wall)
     client_cpu = [r["client_cpu_s"] / max(r["client_wall_s"], 1e-9) * 100 for r in burst]
     server_load = ", ".join(f"{c:.0f}%" for c in burst_cpu)
     client_load = ", ".join(f"{c:.0f}%" for c in client_cpu)
-    say(f"{kind}: burst {received} messages in {wall:.2f}s = {rate:.0f}/s (server CPU {server_load}, client CPU {client_load})")
+    say(
+        f"{kind}: burst {received} messages in {wall:.2f}s = {rate:.0f}/s"
+        f" (CPU, % of one core: server {server_load}, client {client_load}, whole machine {burst_machine})"
+    )
 
     for server in servers:
         server.stop_profiler()
@@ -206,10 +219,14 @@ def run_pairs(
         "pairs_connected": n_connected,
         "setup_failures": failures[:5],
         "steady_messages": steady_sent,
+        "steady_missing_after_drain": sum(r["missing_after_drain"] for r in steady),
         "steady_rate_per_s": args.rate,
         "steady_achieved_per_s": round(steady_sent / steady_wall, 1) if steady_wall > 0 else None,
         "steady_late_sends": sum(r["late_sends"] for r in steady),
         "steady_server_cpu_percent": [round(c, 1) for c in steady_cpu],
+        # Everything on the machine (database, Redis, clients, other people's work), in % of one
+        # core: when it nears cores x 100 the figures are the machine's, not the server's.
+        "steady_machine_cpu_percent": steady_machine,
         "p50_ms": percentile(latencies, 0.50),
         "p90_ms": percentile(latencies, 0.90),
         "p99_ms": percentile(latencies, 0.99),
@@ -220,6 +237,7 @@ def run_pairs(
         "burst_seconds": round(wall, 3),
         "burst_server_cpu_percent": [round(c, 1) for c in burst_cpu],
         "client_cpu_percent": [round(c, 1) for c in client_cpu],
+        "burst_machine_cpu_percent": burst_machine,
         "acked": sum(r["acked"] for r in verified),
         "lost": sum(r["lost"] for r in verified),
         "duplicated": sum(r["duplicated"] for r in verified),
@@ -239,10 +257,12 @@ def idle_phase(*, clients: Clients, servers: list[ServerProcess], channel_key: s
     # Warm up first, so lazily loaded code and caches are not counted as per-connection memory.
     clients.call("idle_open", [{"urls": part} for part in _split(urls(50), n_clients)])
     clients.call_same("idle_close", {})
-    time.sleep(1.0)
+    # Let closes finish and memory settle; a few hundred ms is plenty for a small count.
+    settle_s = min(2.0, 0.3 + count / 1000)
+    time.sleep(settle_s / 2)
     before = sum(s.rss_bytes() for s in servers)
     opened = clients.call("idle_open", [{"urls": part} for part in _split(urls(count), n_clients)])
-    time.sleep(2.0)
+    time.sleep(settle_s)
     after = sum(s.rss_bytes() for s in servers)
     n_open = sum(r["opened"] for r in opened)
     clients.call_same("idle_close", {})
@@ -259,24 +279,31 @@ def idle_phase(*, clients: Clients, servers: list[ServerProcess], channel_key: s
 
 
 def start_servers(
-    *, app: str, count: int, env: dict[str, str], data_dir: Path, ping_interval: int, label: str, profile_dir: str | None
-) -> list[ServerProcess]:
+    *, apps: list[str], count: int, env: dict[str, str], data_dir: Path, ping_interval: int, profile_dir: str | None
+) -> list[list[ServerProcess]]:
+    """``count`` daphne processes per ASGI app, all started at once; one list per app."""
     if profile_dir:
         Path(profile_dir).mkdir(parents=True, exist_ok=True)
-    servers = [
-        ServerProcess(
-            app=app,
-            port=free_port(),
-            env=env,
-            log_path=data_dir / f"{label}-{i}.log",
-            ping_interval=ping_interval,
-            profile_path=Path(profile_dir) / f"{label}-{i}.txt" if profile_dir else None,
-        ).start()
-        for i in range(count)
-    ]
-    for server in servers:
-        server.wait_ready()
-    return servers
+    groups = []
+    for app in apps:
+        label = "baseline" if app == BASELINE_ASGI else "app"
+        groups.append(
+            [
+                ServerProcess(
+                    app=app,
+                    port=free_port(),
+                    env=env,
+                    log_path=data_dir / f"{label}-{i}.log",
+                    ping_interval=ping_interval,
+                    profile_path=Path(profile_dir) / f"{label}-{i}.txt" if profile_dir else None,
+                ).start()
+                for i in range(count)
+            ]
+        )
+    for group in groups:
+        for server in group:
+            server.wait_ready()
+    return groups
 
 
 def stop_servers(servers: list[ServerProcess]) -> None:
@@ -286,6 +313,7 @@ def stop_servers(servers: list[ServerProcess]) -> None:
 
 def run(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
     n = args.conversations
+    load_at_start = round(os.getloadavg()[0], 2)
     fd_limit = raise_fd_limit()
     data_dir = Path(tempfile.mkdtemp(prefix="cc-bench-"))
     extra = {
@@ -317,70 +345,56 @@ def run(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
         if database is not None:
             database.create()
             say(f"created database {database.name}")
-        run_step(
-            [sys.executable, "-m", "contactcenter.cli", "--data-dir", str(data_dir), "manage", "migrate", "--verbosity", "0"],
-            env=env,
-            what="migrate",
-        )
+        # One process migrates and creates the data: a Django start-up less than two steps.
         setup = _json(
             run_step(
                 [sys.executable, "-m", "contactcenter.bench.setup_data", "--agents", str(n), "--team-size", str(args.team_size)],
                 env=env,
-                what="benchmark data set-up",
+                what="migrate and benchmark data set-up",
             )
         )
         say(f"data: {n} agents in {len(setup['channels'])} teams, one widget channel each")
         clients = Clients(args.clients)
-        servers = start_servers(
-            app=APP_ASGI,
+        # Both servers start together (the baseline's idles until its turn): one start-up wait.
+        started = start_servers(
+            apps=[APP_ASGI] + ([] if args.no_baseline else [BASELINE_ASGI]),
             count=args.processes,
             env=env,
             data_dir=data_dir,
             ping_interval=args.ping_interval,
-            label="app",
             profile_dir=args.py_spy,
         )
-        say(f"app: {args.processes} daphne process(es) on ports {[s.port for s in servers]}")
+        servers = [server for group in started for server in group]
+        app_servers, baseline_servers = started[0], (started[1] if len(started) > 1 else [])
+        say(f"app: {args.processes} daphne process(es) on ports {[s.port for s in app_servers]}")
         if args.idle > 0:
-            result.update(idle_phase(clients=clients, servers=servers, channel_key=setup["channels"][0], count=args.idle, say=say))
-        p = len(servers)
+            result.update(idle_phase(clients=clients, servers=app_servers, channel_key=setup["channels"][0], count=args.idle, say=say))
+        p = len(app_servers)
         specs = [
             {
                 "index": i,
-                "visitor_url": f"{servers[i % p].ws_base}/ws/widget/?channel={setup['channels'][setup['agents'][i]['team']]}",
+                "visitor_url": f"{app_servers[i % p].ws_base}/ws/widget/?channel={setup['channels'][setup['agents'][i]['team']]}",
                 # With several processes the agent sits on another process than the visitor: the
                 # message crosses the layer, as it does behind a load balancer.
-                "agent_url": f"{servers[(i + 1) % p].ws_base}/ws/agent/",
+                "agent_url": f"{app_servers[(i + 1) % p].ws_base}/ws/agent/",
                 "session": setup["agents"][i]["session"],
             }
             for i in range(n)
         ]
-        app = run_pairs(clients=clients, servers=servers, specs=specs, kind="app", args=args, say=say)
-        stop_servers(servers)
-        servers = []
+        app = run_pairs(clients=clients, servers=app_servers, specs=specs, kind="app", args=args, say=say)
+        stop_servers(app_servers)
 
         baseline: dict[str, Any] | None = None
-        if not args.no_baseline:
-            servers = start_servers(
-                app=BASELINE_ASGI,
-                count=args.processes,
-                env=env,
-                data_dir=data_dir,
-                ping_interval=args.ping_interval,
-                label="baseline",
-                profile_dir=args.py_spy,
-            )
+        if baseline_servers:
             bspecs = [
                 {
                     "index": i,
-                    "visitor_url": f"{servers[i % p].ws_base}/ws/pair/?pair={i}",
-                    "agent_url": f"{servers[(i + 1) % p].ws_base}/ws/pair/?pair={i}",
+                    "visitor_url": f"{baseline_servers[i % p].ws_base}/ws/pair/?pair={i}",
+                    "agent_url": f"{baseline_servers[(i + 1) % p].ws_base}/ws/pair/?pair={i}",
                 }
                 for i in range(n)
             ]
-            baseline = run_pairs(clients=clients, servers=servers, specs=bspecs, kind="baseline", args=args, say=say)
-            stop_servers(servers)
-            servers = []
+            baseline = run_pairs(clients=clients, servers=baseline_servers, specs=bspecs, kind="baseline", args=args, say=say)
     finally:
         stop_servers(servers)
         if clients is not None:
@@ -424,7 +438,13 @@ def run(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
             "fd_limit": fd_limit,
             "versions": package_versions(),
         },
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {
+            "cores": os.cpu_count(),
+            "loadavg_1m_at_start": load_at_start,
+            "loadavg_1m_at_end": round(os.getloadavg()[0], 2),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
     }
     summary["targets_met"] = {
         "conversations": summary["conversations"] >= TARGETS["conversations"],

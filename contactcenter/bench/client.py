@@ -96,6 +96,7 @@ class Worker:
         self.phase_received = 0
         self.phase_sent = 0
         self.phase_last_receive = 0.0
+        self.phase_prefix = "-"
         self.on_ack: Callable[[Pair], Awaitable[None]] | None = None
 
     # ------------------------------------------------------------------ receiving
@@ -109,7 +110,8 @@ class Worker:
         if client_id is None or kind != "visitor":
             return
         pair.received[client_id] += 1
-        if pair.received[client_id] == 1:
+        # Only this phase's messages count for it: a late one from the previous phase does not.
+        if pair.received[client_id] == 1 and client_id.startswith(self.phase_prefix):
             sent = pair.sent_at.get(client_id)
             if sent is not None and pair.phase == "steady":
                 self.latencies.append((now - sent) * 1000.0)
@@ -222,7 +224,8 @@ class Worker:
             pair.errors["closed"] += 1
             pair.failed.add(client_id)
 
-    def _reset_phase(self, phase: str) -> None:
+    def _reset_phase(self, phase: str, prefix: str) -> None:
+        self.phase_prefix = prefix
         self.phase_received = 0
         self.phase_sent = 0
         self.phase_last_receive = 0.0
@@ -240,7 +243,7 @@ class Worker:
 
     async def steady(self, *, start_at: float, rate: float, total_pairs: int, messages: int, drain_timeout: float) -> dict[str, Any]:
         """Open loop: pair i sends its j-th message at start_at + (j * total_pairs + i) / rate."""
-        self._reset_phase("steady")
+        self._reset_phase("steady", "s")
         self.latencies = []
         lateness: list[float] = []
 
@@ -258,7 +261,18 @@ class Worker:
         await asyncio.gather(*(run(pair) for pair in self.pairs))
         sends_done = time.monotonic()
         await self._drain(drain_timeout)
+        # Messages still missing after the drain enter the percentiles with what they have waited
+        # so far (a lower bound), so a stalled server cannot look fast by losing its tail.
+        now = time.monotonic()
+        missing = [
+            (now - sent) * 1000.0
+            for pair in self.pairs
+            for cid, sent in pair.sent_at.items()
+            if cid.startswith("s") and pair.received[cid] == 0 and cid not in pair.failed
+        ]
+        self.latencies.extend(missing)
         return {
+            "missing_after_drain": len(missing),
             "latencies_ms": self.latencies,
             "sent": self.phase_sent,
             "received": self.phase_received,
@@ -269,7 +283,7 @@ class Worker:
 
     async def burst(self, *, start_at: float, messages: int, window: int, drain_timeout: float) -> dict[str, Any]:
         """Closed loop, as fast as the server acks: each visitor keeps ``window`` messages in flight."""
-        self._reset_phase("burst")
+        self._reset_phase("burst", "t")
 
         async def next_message(pair: Pair) -> None:
             if pair.burst_sent < pair.burst_total:

@@ -79,6 +79,14 @@ def proc_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
+def machine_cpu_seconds() -> float:
+    """Busy CPU time of the whole machine (all cores, every process), from /proc/stat."""
+    with open("/proc/stat") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class ServerProcess:
     """One daphne process serving ``app`` on 127.0.0.1:``port``, logging to ``log_path``."""

@@ -1,7 +1,7 @@
 """Benchmark data: teams with a widget channel each, one agent per conversation, logged-in sessions.
 
-Run in its own process against a migrated database (``python -m contactcenter.bench.setup_data``);
-prints one JSON object: the channel keys and, per agent, the team index and a session key.
+Run in its own process (``python -m contactcenter.bench.setup_data``): migrates the fresh database,
+creates the data and prints one JSON object: the channel keys and, per agent, the team index and a session key.
 """
 
 from __future__ import annotations
@@ -91,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
     json.dump(create_bench_data(agents=args.agents, team_size=args.team_size), sys.stdout)
     return 0
 

@@ -281,6 +281,11 @@ class WidgetSession(Session):
 
     def _new_conversation(self) -> dict[str, Any]:
         channel, customer = self._require_hello()
+        # Another tab of this visitor, or an upload over HTTP, may have started one since the
+        # hello: join it rather than open a second conversation (never a closed one).
+        existing = selectors.latest_visitor_conversation(customer_id=customer.pk, channel_id=channel.pk)
+        if existing is not None:
+            return _visitor_view(existing)
         conversation = services.start_conversation(
             channel=channel, customer=customer, language=self.language, source_url=self.page_url, prechat=self.prechat
         )

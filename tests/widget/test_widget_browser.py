@@ -236,6 +236,20 @@ async def test_the_widget_stays_hidden_on_a_site_the_channel_does_not_allow(chro
         await expect(page.get_by_test_id("cc-launcher")).to_be_hidden()
 
 
+async def test_a_second_tab_shows_the_chat_started_in_the_first(chromium: Browser, server: LiveServer) -> None:
+    context = await chromium.new_context(locale="en-US")  # one browser profile: shared localStorage
+    idle_tab = await context.new_page()
+    await idle_tab.goto(server.shop_url)
+    await expect(idle_tab.get_by_test_id("cc-launcher")).to_be_visible()
+    chat_tab = await context.new_page()
+    await chat_tab.goto(server.shop_url)
+    await start_chat(chat_tab, name="Two tabs", first_message="typed in the second tab")
+    await idle_tab.get_by_test_id("cc-launcher").click()
+    shown = idle_tab.locator("[data-testid=cc-message][data-seq='1']")
+    await expect(shown).to_have_text(re.compile("typed in the second tab"))
+    await expect(idle_tab.get_by_test_id("cc-prechat")).to_have_count(0)
+
+
 async def test_the_panel_fills_the_screen_on_a_phone(chromium: Browser, server: LiveServer) -> None:
     page = await shop_page(chromium, server, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     await page.get_by_test_id("cc-launcher").tap()

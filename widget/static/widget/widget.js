@@ -669,6 +669,29 @@
     conn.reconnectTimer = setTimeout(connect, delay);
   }
 
+  // Another tab of this site holds a different visitor token (both tabs were first visits) or
+  // a conversation this tab does not follow yet: say hello again so both tabs show the same chat.
+  var resyncedFor = {};
+
+  function followOtherTab() {
+    var stored = readStore();
+    var mark = stored.read;
+    var reason = "";
+    if (typeof stored.token === "string" && stored.token && stored.token !== state.token) {
+      state.token = stored.token;
+      resetConversation();
+      reason = "token:" + stored.token;
+    } else if (mark && mark.conversation_id && (!state.conversation || state.conversation.id !== mark.conversation_id)) {
+      reason = "conversation:" + mark.conversation_id;
+    }
+    if (!reason || resyncedFor[reason]) return;
+    resyncedFor[reason] = true;
+    if (conn.welcomed) {
+      conn.attempt = 0;
+      dropConnection();
+    }
+  }
+
   function reconnectSoon() {
     // Back online or back in view: do not wait out the backoff.
     if (conn.transport || state.fatal) return;
@@ -1951,7 +1974,9 @@
     });
     window.addEventListener("storage", function (event) {
       // Another tab changed the outbox or the read mark: redraw badge and pending messages.
-      if (event.key === STORE_KEY) render();
+      if (event.key !== STORE_KEY) return;
+      followOtherTab();
+      render();
     });
   }
 

@@ -12,6 +12,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from contactcenter.processes import die_with_parent
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -76,7 +78,7 @@ class LiveServer:
             str(self.port),
         ]
         log = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the child's lifetime)
-        self.proc = subprocess.Popen(args, env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        self.proc = subprocess.Popen(args, env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, preexec_fn=die_with_parent)
         self.wait_ready(timeout)
         return self
 

@@ -19,6 +19,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from contactcenter.processes import die_with_parent
+
 # The directory that holds the ``contactcenter`` package, so children import this very code
 # whether the project is installed or run from a checkout.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -126,7 +128,7 @@ class ServerProcess:
             self.app,
         ]
         log = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the child's lifetime)
-        self.proc = subprocess.Popen(args, env=self.env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(args, env=self.env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         return self
 
     def wait_ready(self, timeout: float = 60) -> None:

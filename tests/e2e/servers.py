@@ -12,6 +12,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from tests.liveserver import LiveServer
@@ -155,3 +156,20 @@ from chat.models import Conversation
 result = Conversation.objects.filter(pk={int(conversation_id)}).values("id", "status", "assignee__user__username", "last_seq").first()
 """
     return dict(shell_json(server, code))
+
+
+@dataclass(frozen=True)
+class DemoBanner:
+    shop_url: str
+    console_url: str
+    logins: list[tuple[str, str, str]]  # role, user, password
+
+
+def printed_demo_banner(server: LiveServer) -> DemoBanner:
+    """What ``contactcenter demo`` printed at its first start: the shop page, the console, the logins."""
+    text = server.log_path.read_text(errors="replace")
+    shop = re.search(r"Shop page with the chat widget:\s+(\S+)", text)
+    console = re.search(r"Agent console:\s+(\S+)", text)
+    assert shop and console, f"the demo printed no page or console address:\n{text[:2000]}"
+    logins = re.findall(r"^\s{4}(agent|supervisor|admin)\s+(\S+) / (\S+)\s*$", text, flags=re.MULTILINE)
+    return DemoBanner(shop_url=shop.group(1), console_url=console.group(1), logins=list(dict.fromkeys(logins)))

@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.servers import shell_json
+from tests.e2e.servers import printed_demo_banner, shell_json
 from tests.e2e.ui import Agent, Visitor, assert_same_transcript, eventually, visitor_and_agent
 from tests.liveserver import LiveServer
 
@@ -35,11 +36,21 @@ def server(live_server: LiveServer) -> LiveServer:
     return live_server
 
 
-def test_a_visitor_on_the_shop_page_and_an_agent_in_the_console_chat_both_ways_with_typing_shown(
+def test_the_page_and_the_agent_login_the_demo_prints_let_a_visitor_and_an_agent_chat_both_ways_with_typing_shown(
     server: LiveServer, open_page: OpenPage, snapshot: Snapshot
 ) -> None:
-    visitor, agent = visitor_and_agent(server, open_page, name="Mia Chen", first_message="Hello, where is my order #1042?")
-    assert visitor.page.url.startswith(server.shop_url), "the widget runs on the shop's own origin"
+    banner = printed_demo_banner(server)
+    assert urlsplit(banner.shop_url).port != urlsplit(banner.console_url).port, "the shop is a website of another origin"
+    _, username, password = next(login for login in banner.logins if login[0] == "agent")
+
+    visitor = Visitor(open_page("visitor"), server)
+    visitor.page.goto(banner.shop_url)
+    visitor.start_chat(name="Mia Chen")
+    visitor.send("Hello, where is my order #1042?")
+    visitor.wait_for_body("Hello, where is my order #1042?")
+    agent = Agent(open_page("agent"), server, username, password=password).log_in(start_at=banner.console_url)
+    agent.take("Mia Chen")
+    agent.wait_for_body("Hello, where is my order #1042?")
 
     agent.type("Let me")
     expect(visitor.page.get_by_test_id("cc-typing")).to_be_visible()

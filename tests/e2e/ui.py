@@ -121,15 +121,17 @@ class Visitor:
 class Agent:
     """An agent in the console."""
 
-    def __init__(self, page: Page, server: LiveServer, username: str) -> None:
+    def __init__(self, page: Page, server: LiveServer, username: str, *, password: str = DEMO_PASSWORD) -> None:
         self.page = page
         self.server = server
         self.username = username
+        self.password = password
 
-    def log_in(self) -> Agent:
-        self.page.goto(f"{self.server.url}/console/login/")
+    def log_in(self, *, start_at: str | None = None) -> Agent:
+        """Sign in through the login page (``start_at``: an address that leads there, e.g. /console/)."""
+        self.page.goto(start_at or f"{self.server.url}/console/login/")
         self.page.get_by_test_id("login-username").fill(self.username)
-        self.page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
+        self.page.get_by_test_id("login-password").fill(self.password)
         self.page.get_by_test_id("login-submit").click()
         self.page.wait_for_url(f"{self.server.url}/console/**")
         self.wait_online()

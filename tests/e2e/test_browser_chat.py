@@ -51,6 +51,10 @@ def test_the_page_and_the_agent_login_the_demo_prints_let_a_visitor_and_an_agent
     agent = Agent(open_page("agent"), server, username, password=password).log_in(start_at=banner.console_url)
     agent.take("Mia Chen")
     agent.wait_for_body("Hello, where is my order #1042?")
+    # Presence: the visitor's header turns "online" when the agent does.
+    expect(visitor.page.get_by_test_id("cc-status")).to_have_attribute("data-online", "false")
+    agent.page.get_by_test_id("status-select").select_option("online")
+    expect(visitor.page.get_by_test_id("cc-status")).to_have_attribute("data-online", "true")
 
     agent.type("Let me")
     expect(visitor.page.get_by_test_id("cc-typing")).to_be_visible()

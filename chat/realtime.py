@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from chat import events, selectors, services
 from chat.access import access_conversation_for_agent
-from chat.models import Conversation, Message
+from chat.models import Conversation
 from chat.protocol import (
     CLOSE_FLOOD,
     CLOSE_FORBIDDEN_ORIGIN,
@@ -128,11 +128,13 @@ class ConversationStream:
     async def replay(self, session: Session, after_seq: int) -> None:
         self.sent_seq = max(self.sent_seq, after_seq)
         while True:
-            messages = await database_sync_to_async(selectors.messages_after)(
-                conversation_id=self.conversation_id, after_seq=self.sent_seq, include_internal=self.include_internal
-            )
+            messages, last_seq = await database_sync_to_async(self._page)(self.sent_seq)
             if messages:
                 self.sent_seq = messages[-1]["seq"]
+            elif last_seq < self.sent_seq:
+                # The client claimed a seq this conversation never reached (e.g. one of an older
+                # conversation): trusting it would skip the messages up to it when they come.
+                self.sent_seq = last_seq
             await session.send(
                 {
                     "type": "replay",
@@ -143,6 +145,15 @@ class ConversationStream:
             )
             if len(messages) < selectors.REPLAY_PAGE:
                 return
+
+    def _page(self, after_seq: int) -> tuple[list[dict[str, Any]], int]:
+        """One replay page, and (only when it is empty) the last seq there is, in one thread hop."""
+        messages = selectors.messages_after(
+            conversation_id=self.conversation_id, after_seq=after_seq, include_internal=self.include_internal
+        )
+        if messages or after_seq == 0:
+            return messages, after_seq
+        return messages, selectors.last_message_seq(conversation_id=self.conversation_id, include_internal=self.include_internal)
 
     async def deliver(self, session: Session, message: dict[str, Any]) -> None:
         seq = message["seq"]
@@ -392,8 +403,7 @@ def _visitor_view(conversation: Conversation) -> dict[str, Any]:
 
 
 def _last_public_seq(conversation_id: int) -> int:
-    last = Message.objects.filter(conversation_id=conversation_id, internal=False).order_by("-seq").values_list("seq", flat=True).first()
-    return last or 0
+    return selectors.last_message_seq(conversation_id=conversation_id, include_internal=False)
 
 
 def _limits() -> dict[str, int]:

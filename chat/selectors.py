@@ -31,6 +31,14 @@ def messages_after(*, conversation_id: int, after_seq: int, include_internal: bo
     return [message_payload(m) for m in qs.order_by("seq")[:limit]]
 
 
+def last_message_seq(*, conversation_id: int, include_internal: bool) -> int:
+    """The seq of the conversation's last message (the last public one without notes); 0 if none."""
+    qs = Message.objects.filter(conversation_id=conversation_id)
+    if not include_internal:
+        qs = qs.filter(internal=False)
+    return qs.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+
 def latest_visitor_conversation(*, customer_id: int, channel_id: int) -> Conversation | None:
     """The conversation a returning visitor sees: the newest one that is not closed."""
     return (

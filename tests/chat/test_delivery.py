@@ -256,3 +256,55 @@ async def test_a_visitor_message_reopens_a_resolved_conversation(channel, agent)
     assert (reopened["conversation"]["id"], reopened["conversation"]["status"]) == (conv_id, "open")
     await visitor.close()
     await console.close()
+
+
+async def test_live_delivery_costs_one_worker_thread_hop_per_message_and_none_per_recipient(channel, agent, monkeypatch):
+    import chat.realtime
+
+    visitor, _, conv_id = await visitor_with_conversation(channel.public_key)
+    console, _ = await agent_socket(agent.user)
+    await taken_by(console, conv_id)
+    await visitor.wait_for_seq(2)
+    hops = []
+    real = chat.realtime.database_sync_to_async
+
+    def counting(fn, *args, **kwargs):
+        hops.append(getattr(fn, "__name__", repr(fn)))
+        return real(fn, *args, **kwargs)
+
+    monkeypatch.setattr(chat.realtime, "database_sync_to_async", counting)
+    for i in range(5):
+        await console.send({"type": "message", "conversation_id": conv_id, "client_id": f"a{i}", "body": f"a{i}"})
+        await visitor.wait_for_seq(3 + 2 * i)
+        await visitor.send({"type": "message", "client_id": f"v{i}", "body": f"v{i}"})
+        await console.wait_for_seq(4 + 2 * i)
+    await visitor.wait_for_seq(12)
+    assert sorted(hops) == ["agent_post_message"] * 5 + ["post_message"] * 5
+
+
+async def test_a_last_seq_beyond_the_conversation_does_not_swallow_later_messages(channel):
+    """A client may hold a seq of another (older, closed) conversation: the server must not trust it blindly."""
+    visitor, welcome, conv_id = await visitor_with_conversation(channel.public_key)
+    await visitor.close()
+    supervisor = await sync_to_async(AgentFactory)(role="supervisor")
+    again, _ = await widget(channel.public_key, token=welcome["visitor_token"], last_seq=50)
+    seq = await agent_says(supervisor, conv_id, "still here")
+    await again.wait_for_seq(seq)
+    await again.send({"type": "resume", "last_seq": 70})
+    assert (await again.recv_type("replay"))["messages"] == []
+    later = await agent_says(supervisor, conv_id, "and now")
+    await again.wait_for_seq(later)
+    await again.close()
+
+
+async def test_an_agent_joining_with_a_last_seq_beyond_the_conversation_still_gets_new_messages(channel, agent):
+    visitor, _, conv_id = await visitor_with_conversation(channel.public_key)
+    console, _ = await agent_socket(agent.user)
+    await console.send({"type": "take", "conversation_id": conv_id})
+    await console.recv_type("taken")
+    await console.send({"type": "join", "conversation_id": conv_id, "last_seq": 99})
+    await console.recv_type("replay")
+    await visitor.send({"type": "message", "client_id": "after-join", "body": "hello?"})
+    await console.wait_for_seq(3)
+    await visitor.close()
+    await console.close()

@@ -71,6 +71,7 @@ class _Agent:
         "load",
         "on_assign",
         "online",
+        "scan_tiers",
         "skills",
         "snap",
         "status",
@@ -100,6 +101,7 @@ class _Agent:
         self.indexes: list[_Index] = []
         self.on_assign: list[_SortedIndex] = []  # the only indexes an assignment must touch
         self.volatile = 0  # heap indexes whose key drops on assignment: those need a full refresh
+        self.scan_tiers: list[_ScanTier] = []  # skill tiers holding this agent (they look after themselves)
 
     def free(self, kind: WorkKind) -> bool:
         return self.avail and self.load.get(kind, 0) < self.cap.get(kind, 0)
@@ -223,54 +225,83 @@ class _HeapIndex:
 
 
 class _ScanTier:
-    """Skill-based tier: members believed free, in no order; non-free ones are dropped as a scan meets them.
+    """Skill-based tier: its members split into ``ids`` (believed free) and ``dropped`` (found full), in no order.
 
     Skill-based items rarely share exact requirements, so these tiers serve every minimum-level
-    variant of one skill set and check levels while scanning; assignment costs nothing here and a
-    release re-adds the agent (cheap: no ordering to keep).
+    variant of one skill set and check levels while scanning. Nothing is done per assignment or
+    release: a scan moves full agents to ``dropped``, and re-admits dropped agents that became free
+    only when something was freed in the pool since this tier's last scan (``pool.frees``).
     """
 
-    __slots__ = ("agents", "ids", "kind", "present")
-    monotone = True
+    __slots__ = ("agents", "dropped", "ids", "kind", "pool", "seen")
 
-    def __init__(self, kind: WorkKind, agents: Mapping[int, _Agent]) -> None:
+    def __init__(self, kind: WorkKind, pool: AgentPool) -> None:
         self.kind = kind
-        self.agents = agents
+        self.pool = pool
+        self.agents = pool._agents
         self.ids: list[int] = []
-        self.present: set[int] = set()
+        self.dropped: list[int] = []
+        self.seen = pool.frees
 
-    def refresh(self, agent: _Agent) -> None:
-        if agent.id not in self.present and agent.free(self.kind):
-            self.present.add(agent.id)
-            self.ids.append(agent.id)
-
-    def after_assign(self, agent: _Agent) -> None:
-        """Nothing to do: a full agent is dropped when a scan meets it."""
+    def add(self, agent: _Agent) -> None:
+        (self.ids if agent.free(self.kind) else self.dropped).append(agent.id)
+        agent.scan_tiers.append(self)
 
     def forget(self, agent: _Agent) -> None:
-        if agent.id in self.present:
-            self.present.discard(agent.id)
-            self.ids.remove(agent.id)
+        for members in (self.ids, self.dropped):
+            if agent.id in members:
+                members.remove(agent.id)
+
+    def _readmit(self) -> None:
+        if self.seen == self.pool.frees:
+            return
+        self.seen = self.pool.frees
+        if not self.dropped:
+            return
+        agents = self.agents
+        kind = self.kind
+        still: list[int] = []
+        for agent_id in self.dropped:
+            (self.ids if agents[agent_id].free(kind) else still).append(agent_id)
+        self.dropped = still
 
     def candidates(self, required: SkillsKey, excluded: frozenset[int]) -> list[_Agent]:
-        """Free members meeting every minimum level, not excluded (and the list cleaned on the way)."""
+        """Free members meeting every minimum level, not excluded."""
+        self._readmit()
+        agents = self.agents
+        kind = self.kind
+        keep: list[int] = []
         found: list[_Agent] = []
-        self._scan(required, excluded, found.append)
+        for agent_id in self.ids:
+            agent = agents[agent_id]
+            if not (agent.avail and agent.load.get(kind, 0) < agent.cap.get(kind, 0)):
+                self.dropped.append(agent_id)
+                continue
+            keep.append(agent_id)
+            if agent_id in excluded:
+                continue
+            skills = agent.skills
+            for skill, level in required:
+                if skills[skill] < level:
+                    break
+            else:
+                found.append(agent)
+        self.ids = keep
         return found
 
     def best(self, required: SkillsKey, excluded: frozenset[int], key: Callable[[_Agent], Key]) -> _Agent | None:
         """The candidate with the smallest ``key``, found in the same pass as the filtering (the hot path)."""
+        self._readmit()
         agents = self.agents
         kind = self.kind
+        dropped = self.dropped
         keep: list[int] = []
-        dropped = False
         best: _Agent | None = None
         best_key: Key = ()
         for agent_id in self.ids:
             agent = agents[agent_id]
             if not (agent.avail and agent.load.get(kind, 0) < agent.cap.get(kind, 0)):
-                self.present.discard(agent_id)
-                dropped = True
+                dropped.append(agent_id)
                 continue
             keep.append(agent_id)
             if agent_id in excluded:
@@ -283,35 +314,12 @@ class _ScanTier:
                 candidate_key = key(agent)
                 if best is None or candidate_key < best_key:
                     best, best_key = agent, candidate_key
-        if dropped:
+        if len(keep) != len(self.ids):
             self.ids = keep
         return best
 
-    def _scan(self, required: SkillsKey, excluded: frozenset[int], emit: Callable[[_Agent], None]) -> None:
-        agents = self.agents
-        kind = self.kind
-        keep: list[int] = []
-        dropped = False
-        for agent_id in self.ids:
-            agent = agents[agent_id]
-            if not (agent.avail and agent.load.get(kind, 0) < agent.cap.get(kind, 0)):
-                self.present.discard(agent_id)
-                dropped = True
-                continue
-            keep.append(agent_id)
-            if agent_id in excluded:
-                continue
-            skills = agent.skills
-            for skill, level in required:
-                if skills[skill] < level:
-                    break
-            else:
-                emit(agent)
-        if dropped:
-            self.ids = keep
 
-
-_Index = _SortedIndex | _HeapIndex | _ScanTier
+_Index = _SortedIndex | _HeapIndex
 
 
 def _heap_key(selector: SimpleSelector, kind: WorkKind) -> tuple[Callable[[_Agent], Key], bool] | None:
@@ -371,8 +379,21 @@ class _Segment:
         self.scores: list[int] = []  # descending, tiered only
         self.tiers: list[_ScanTier] = []
         self.index: _SortedIndex | _HeapIndex | None = None if tiered else pool._new_index(selector, kind)
-        for agent in pool._candidates(teams=teams, skills=skills, language=language):
-            self.add_member(agent)
+        members = pool._candidates(teams=teams, skills=skills, language=language)
+        if tiered:
+            by_score: dict[int, list[_Agent]] = {}
+            for agent in members:
+                held = agent.skills
+                by_score.setdefault(sum(held[skill] for skill, _ in skills), []).append(agent)
+            for score in sorted(by_score, reverse=True):
+                tier = _ScanTier(kind, pool)
+                for agent in by_score[score]:
+                    tier.add(agent)
+                self.scores.append(score)
+                self.tiers.append(tier)
+        else:
+            for agent in members:
+                self.add_member(agent)
 
     def matches(self, agent: _Agent) -> bool:
         if self.teams and self.teams.isdisjoint(agent.teams):
@@ -383,10 +404,8 @@ class _Segment:
         return all(skills.get(skill, 0) >= level for skill, level in self.skills)
 
     def add_member(self, agent: _Agent) -> None:
-        index: _Index
-        if self.index is not None:
-            index = self.index
-        else:
+        index = self.index
+        if index is None:
             held = agent.skills
             score = sum(held[skill] for skill, _ in self.skills)
             scores = self.scores
@@ -395,13 +414,14 @@ class _Segment:
                 i += 1
             if i == len(scores) or scores[i] != score:
                 scores.insert(i, score)
-                self.tiers.insert(i, _ScanTier(self.kind, self.pool._agents))
-            index = self.tiers[i]
+                self.tiers.insert(i, _ScanTier(self.kind, self.pool))
+            self.tiers[i].add(agent)
+            return
         index.refresh(agent)
         agent.indexes.append(index)
         if isinstance(index, _SortedIndex):
             agent.on_assign.append(index)
-        elif isinstance(index, _HeapIndex) and not index.monotone:
+        elif not index.monotone:
             agent.volatile += 1
 
 
@@ -425,6 +445,7 @@ class AgentPool:
         self._by_language: dict[str, set[int]] = {}
         self._segments: dict[tuple[object, ...], _Segment] = {}
         self._wrap_ups: list[tuple[float, int]] = []
+        self.frees = 0  # bumped whenever an agent may have become free: skill tiers re-admit on change
         for snap in agents:
             if snap.id in self._agents:
                 raise ValueError(f"agent {snap.id} appears twice in the snapshots")
@@ -705,6 +726,7 @@ class AgentPool:
                 raise ValueError(f"agent {agent.id} has no {decision.kind} to release")
             agent.load[decision.kind] = current - 1
             agent.epoch += 1
+        self.frees += 1
         if accepted_by is not None:
             agent = self._agents[accepted_by]
             agent.today[decision.kind] = agent.today.get(decision.kind, 0) + 1
@@ -745,6 +767,7 @@ class AgentPool:
         if current <= 0:
             raise ValueError(f"agent {agent_id} has no {kind} to release")
         agent.load[kind] = current - 1
+        self.frees += 1
         if ended_at is not None and kind is WorkKind.CALL:
             agent.last_call_ended = max(agent.last_call_ended, ended_at.timestamp())
         self._refresh(agent)
@@ -756,12 +779,15 @@ class AgentPool:
             old.epoch += 1
             for index in old.indexes:
                 index.forget(old)
+            for tier in old.scan_tiers:
+                tier.forget(old)
             self._unindex(old)
             epoch = old.epoch
         else:
             epoch = 0
         agent = self._insert(snapshot)
         agent.epoch = epoch
+        self.frees += 1
         for segment in self._segments.values():
             if segment.matches(agent):
                 segment.add_member(agent)
@@ -780,15 +806,18 @@ class AgentPool:
             agent = self._agents.get(agent_id)
             if agent is not None and agent.wrap_until == until and agent.online and not agent.avail:
                 agent.avail = True
+                self.frees += 1
                 self._refresh(agent)
 
     def start_wrap_up(self, agent_id: int, *, until: datetime) -> None:
-        """Hold an agent out of routing until ``until`` (after a chat or call)."""
+        """Hold an agent out of routing until ``until`` (after a chat or call); a past ``until`` ends wrap-up."""
         agent = self._agents[agent_id]
         agent.wrap_until = until.timestamp()
+        agent.avail = agent.online and agent.wrap_until <= self._now_ts
         if agent.wrap_until > self._now_ts:
-            agent.avail = False
             heapq.heappush(self._wrap_ups, (agent.wrap_until, agent.id))
+        else:
+            self.frees += 1
         self._refresh(agent)
 
     def _refresh(self, agent: _Agent) -> None:

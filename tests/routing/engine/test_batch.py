@@ -11,6 +11,7 @@ from routing.engine import (
     QueueState,
     RingAll,
     RoundRobin,
+    SkillBased,
     WorkKind,
     match_batch,
 )
@@ -104,3 +105,37 @@ def test_starting_wrap_up_holds_the_agent_until_it_ends() -> None:
 def test_the_same_agent_twice_in_the_snapshots_is_refused() -> None:
     with pytest.raises(ValueError, match="twice"):
         AgentPool([agent(1), agent(1)], now=NOW)
+
+
+def test_a_shorter_wrap_up_replaces_a_longer_one() -> None:
+    pool = AgentPool([agent(1)], now=NOW)
+    pool.start_wrap_up(1, until=ago(-60))
+    pool.start_wrap_up(1, until=ago(-10))
+    pool.advance(ago(-10))
+    assert pool.is_available(1, CHAT)
+
+
+def test_a_skilled_agent_found_full_is_offered_again_once_released() -> None:
+    pool = AgentPool([agent(1, skills={"tech": 5}, capacity={CHAT: 1}), agent(2, skills={"tech": 1})], now=NOW)
+    skilled = policy(SkillBased())
+    first = pool.decide(item(1, required_skills={"tech": 1}), policy=skilled)
+    pool.apply(first)
+    assert pool.decide(item(2, required_skills={"tech": 1}), policy=skilled).agent_ids == (2,)  # 1 is full now
+    pool.release(1, CHAT)
+    assert pool.decide(item(3, required_skills={"tech": 1}), policy=skilled).agent_ids == (1,)
+
+
+def test_an_agent_who_lost_a_skill_is_no_longer_offered_work_needing_it() -> None:
+    pool = AgentPool([agent(1, skills={"tech": 5}), agent(2, skills={"tech": 1})], now=NOW)
+    skilled = policy(SkillBased())
+    assert pool.decide(item(required_skills={"tech": 1}), policy=skilled).agent_ids == (1,)
+    pool.update_agent(agent(1, skills={"billing": 5}))
+    assert pool.decide(item(required_skills={"tech": 1}), policy=skilled).agent_ids == (2,)
+
+
+def test_an_agent_moved_to_another_team_leaves_the_queue() -> None:
+    pool = AgentPool([agent(1, team_ids=frozenset({1})), agent(2, team_ids=frozenset({1}), load={CHAT: 4})], now=NOW)
+    team_queue = policy(LeastLoad(), team_ids=frozenset({1}))
+    assert pool.decide(item(), policy=team_queue).agent_ids == (1,)
+    pool.update_agent(agent(1, team_ids=frozenset({2})))
+    assert pool.decide(item(), policy=team_queue).agent_ids == (2,)

@@ -1,4 +1,4 @@
-"""Generated event sequences (arrivals, status changes, completions, declines, time passing) keep the invariants.
+"""Generated event sequences (arrivals, status and skill changes, completions, declines, time passing) keep the invariants.
 
 Each step runs the engine the way a caller would and checks every decision against the naive
 reference (routing.engine.reference), which scans all agents with the loads as they stand:
@@ -43,7 +43,7 @@ from routing.engine import (
     match_batch,
 )
 from routing.engine.policy import LoadMeasure, TimeBasis
-from routing.engine.reference import eligible, naive_agents, naive_decide
+from routing.engine.reference import eligible, naive_agents, naive_apply, naive_decide
 from tests.routing.engine.builders import NOW
 
 SKILLS = ("billing", "refund", "tech")
@@ -96,6 +96,12 @@ event_strategy = st.one_of(
     st.tuples(st.just("complete"), st.integers(0, 50), st.just(0)),
     st.tuples(st.just("decline"), st.integers(0, 50)),
     st.tuples(st.just("tick"), st.integers(1, 90)),
+    st.tuples(
+        st.just("reskill"),
+        st.integers(0, 7),
+        st.dictionaries(st.sampled_from(SKILLS), st.integers(1, 5)),
+        st.frozensets(st.sampled_from([1, 2]), min_size=1, max_size=2),
+    ),
 )
 scenario = st.fixed_dictionaries(
     {
@@ -161,6 +167,12 @@ class Run:
             self.agents[agent_id] = replace(self.agents[agent_id], status=status, pause_reason="break" if paused else None)
             if pool is not None:
                 pool.update_agent(self.agents[agent_id])
+        elif event[0] == "reskill":
+            _, which, skills, teams = event
+            agent_id = ids[which % len(ids)]
+            self.agents[agent_id] = replace(self.agents[agent_id], skills=skills, team_ids=teams)
+            if pool is not None:
+                pool.update_agent(self.agents[agent_id])
         elif event[0] == "complete" and self.held:
             _, which, wrap_s = event
             _, agent_id, kind = self.held.pop(which % len(self.held))
@@ -180,7 +192,6 @@ class Run:
 
     def sweep(self, *, incremental: bool, decline: int | None) -> None:
         reference = naive_agents(self.agents.values())
-        by_id = {a.snap.id: a for a in reference}
         if incremental:
             assert self.pool is not None
             ordered = sorted(self.waiting, key=lambda i: (-i.priority, i.enqueued_at, i.id))
@@ -206,9 +217,7 @@ class Run:
             if not isinstance(self.base_selector(), RandomPick):  # the reference drew from its own rng here
                 assert decision == expected
             state = decision.state
-            if decision.outcome is Outcome.OFFER:
-                for agent_id in decision.agent_ids:
-                    by_id[agent_id].load[item.kind] = by_id[agent_id].load.get(item.kind, 0) + 1
+            naive_apply(reference, decision, self.now)  # later decisions in the sweep see this offer
         self.state = state
         self.log.extend(decisions)
         self.accept(decisions, decline)

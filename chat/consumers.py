@@ -12,7 +12,7 @@ from chat.realtime import AgentSession, Session, WidgetSession
 from contactcenter.core.json import dumps
 
 
-class _SessionConsumer(AsyncWebsocketConsumer):
+class _SessionConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels ships no types
     """The Transport for a session: frames out as JSON text, groups through the channel layer."""
 
     session: Session
@@ -48,9 +48,10 @@ class WidgetConsumer(_SessionConsumer):
     async def connect(self) -> None:
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         origin = dict(self.scope.get("headers", [])).get(b"origin", b"").decode("latin-1") or None
-        self.session = WidgetSession(self, channel_key=(query.get("channel") or [""])[0], origin=origin)
+        session = WidgetSession(self, channel_key=(query.get("channel") or [""])[0], origin=origin)
+        self.session = session
         await self.accept()
-        await self.session.connect()  # type: ignore[attr-defined]
+        await session.connect()
 
 
 def same_site_origin(headers: dict[bytes, bytes]) -> bool:
@@ -73,6 +74,7 @@ class AgentConsumer(_SessionConsumer):
         user_id = user.pk if user is not None and user.is_authenticated else None
         if not same_site_origin(dict(self.scope.get("headers", []))):
             user_id = None  # treated as not signed in: error frame, then close 4401
-        self.session = AgentSession(self, user_id=user_id)
+        session = AgentSession(self, user_id=user_id)
+        self.session = session
         await self.accept()
-        await self.session.connect()  # type: ignore[attr-defined]
+        await session.connect()

@@ -121,4 +121,4 @@ class TokenBucket:
 
     @property
     def flooding(self) -> bool:
-        return self.strikes >= settings.CC_RATE_STRIKES_BEFORE_CLOSE
+        return self.strikes >= int(settings.CC_RATE_STRIKES_BEFORE_CLOSE)

@@ -97,15 +97,15 @@ def start_conversation(
 def _validate_body(body: Any, *, has_attachments: bool) -> str:
     if not isinstance(body, str):
         raise InvalidInput(_("The message body must be text."))
-    body = body.strip()
-    if len(body) > settings.CC_MAX_MESSAGE_CHARS:
+    text: str = body.strip()
+    if len(text) > settings.CC_MAX_MESSAGE_CHARS:
         raise InvalidInput(
             _("The message is too long (at most %(max)d characters).") % {"max": settings.CC_MAX_MESSAGE_CHARS},
             max_chars=settings.CC_MAX_MESSAGE_CHARS,
         )
-    if not body and not has_attachments:
+    if not text and not has_attachments:
         raise InvalidInput(_("The message is empty."))
-    return body
+    return text
 
 
 def validate_client_id(client_id: Any) -> str:

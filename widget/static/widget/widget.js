@@ -1284,6 +1284,7 @@
     // The host page's CSS must not hide or move the host element.
     host.setAttribute("style", "all:initial !important;position:static !important;display:block !important;");
     var shadow = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
+    ui.shadow = shadow;
     var style = document.createElement("style");
     style.textContent = CSS;
     shadow.appendChild(style);
@@ -1928,13 +1929,14 @@
   function open() {
     if (state.open) return;
     state.open = true;
-    render({ toBottom: true });
-    setTimeout(function () {
-      if (!state.open) return;
-      var target = prechatForm && prechatForm.fields.length ? prechatForm.fields[0].input : ui.textarea;
-      // Focusing would pop up the keyboard over everything on a phone; only on larger screens.
-      if (window.innerWidth > 480 && target && !target.closest("[hidden]")) target.focus({ preventScroll: true });
-    }, 50);
+    renderNow(true); // now, not in a microtask: the focus below needs the panel shown
+    // Focus right away, never later: a delayed focus would steal keystrokes already going
+    // into another field. Not on phones, where it would pop the keyboard over everything.
+    var active = ui.shadow.activeElement;
+    var target = prechatForm && prechatForm.fields.length ? prechatForm.fields[0].input : ui.textarea;
+    if (window.innerWidth > 480 && target && !target.closest("[hidden]") && !(active && ui.panel.contains(active))) {
+      target.focus({ preventScroll: true });
+    }
   }
 
   function close() {

@@ -158,6 +158,21 @@ result = Conversation.objects.filter(pk={int(conversation_id)}).values("id", "st
     return dict(shell_json(server, code))
 
 
+def take_outcomes(server: LiveServer, conversation_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per conversation: who is assigned, and who the "joined" system messages name."""
+    code = f"""
+from chat.models import Conversation, Message
+result = {{}}
+for conversation in Conversation.objects.filter(pk__in={[int(i) for i in conversation_ids]!r}).select_related("assignee__user"):
+    metas = Message.objects.filter(conversation=conversation, sender_kind="system").order_by("seq").values_list("meta", flat=True)
+    result[conversation.pk] = {{
+        "assignee": conversation.assignee.user.username if conversation.assignee else None,
+        "joined": [m.get("agent_name") for m in metas if m.get("event") == "agent_joined"],
+    }}
+"""
+    return {int(k): v for k, v in shell_json(server, code).items()}
+
+
 @dataclass(frozen=True)
 class DemoBanner:
     shop_url: str

@@ -13,6 +13,7 @@ Every ```json block in the document is tagged ``<!-- frame: ROLE/DIRECTION TYPE 
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +105,22 @@ def test_every_limit_setting_is_documented():
     text = DOC.read_text(encoding="utf-8")
     for setting in ["CC_MAX_FRAME_BYTES", "CC_MAX_MESSAGE_CHARS", "CC_RATE_FRAMES_PER_S", "CC_RATE_BURST", "CC_RATE_STRIKES_BEFORE_CLOSE"]:
         assert setting in text, setting
+
+
+def test_documented_limit_defaults_are_the_settings_defaults():
+    text = DOC.read_text(encoding="utf-8")
+    source = (Path(__file__).resolve().parents[2] / "contactcenter" / "settings.py").read_text(encoding="utf-8")
+    for name in ["CC_MAX_FRAME_BYTES", "CC_MAX_MESSAGE_CHARS", "CC_RATE_FRAMES_PER_S", "CC_RATE_BURST", "CC_RATE_STRIKES_BEFORE_CLOSE"]:
+        default = re.search(rf'env\.(?:int|float)\("{name}", default=([0-9.* ]+)\)', source)
+        documented = re.search(rf"^\|[^|\n]*\|\s*`{name}`\s*\|\s*([0-9.]+)\s*\|", text, re.M)
+        assert default and documented, name
+        assert math.prod(float(factor) for factor in default.group(1).split("*")) == float(documented.group(1)), name
+
+
+def test_the_documented_replay_page_size_is_the_real_one():
+    from chat.selectors import REPLAY_PAGE
+
+    assert f"at most {REPLAY_PAGE} per frame" in DOC.read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------------------ shapes

@@ -47,6 +47,7 @@
  *   cc-send              the send button
  *   cc-attach            the attach button; cc-file-input is its <input type=file>
  *   cc-attachment        an attachment in a message (img or download button); data-attachment-id
+ *   cc-upload            a file being uploaded (before it becomes a message)
  *   cc-notice            a transient error line above the composer (upload refused, ...)
  */
 (function () {

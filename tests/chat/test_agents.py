@@ -281,3 +281,24 @@ async def test_a_conversation_started_while_the_console_connects_is_not_missed(c
     assert ready["inbox"]["unassigned"] == []
     update = await console.recv_type("conversation")
     assert update["conversation"]["id"] == started["id"]
+
+
+async def test_a_reply_to_a_closed_conversation_is_a_conflict(channel, agent):
+    _, _, conv_id = await visitor_with_conversation(channel.public_key)
+    console, _ = await agent_socket(agent.user)
+    await taken_by(console, conv_id)
+    await Conversation.objects.filter(pk=conv_id).aupdate(status=Conversation.Status.CLOSED)
+    await console.send({"type": "message", "conversation_id": conv_id, "client_id": "late", "body": "hello?"})
+    error = await console.recv_error()
+    assert (error["code"], error["details"]["reason"], error["ref"]) == ("conflict", "conversation_closed", "late")
+    await console.send({"type": "ping"})
+    assert (await console.recv_type("pong"))["type"] == "pong"
+
+
+async def test_an_agent_reusing_the_visitors_client_id_gets_a_conflict(channel, agent):
+    _, _, conv_id = await visitor_with_conversation(channel.public_key)
+    console, _ = await agent_socket(agent.user)
+    await taken_by(console, conv_id)
+    await console.send({"type": "message", "conversation_id": conv_id, "client_id": "first", "body": "copy"})
+    error = await console.recv_error()
+    assert (error["code"], error["details"]["reason"]) == ("conflict", "client_id_in_use")

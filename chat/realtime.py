@@ -155,6 +155,11 @@ class ConversationStream:
             return messages, after_seq
         return messages, selectors.last_message_seq(conversation_id=self.conversation_id, include_internal=self.include_internal)
 
+    async def catch_up(self, session: Session, last_seq: int) -> None:
+        """The heartbeat found ``last_seq`` in the database: send what a lost last event did not bring."""
+        if last_seq > self.sent_seq:
+            await self.replay(session, self.sent_seq)
+
     async def deliver(self, session: Session, message: dict[str, Any]) -> None:
         seq = message["seq"]
         if message.get("internal") and not self.include_internal:
@@ -377,8 +382,9 @@ class WidgetSession(Session):
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
         last_seq = None
-        if self.conversation_id is not None:
-            last_seq = await database_sync_to_async(_last_public_seq)(self.conversation_id)
+        if self.stream is not None:
+            last_seq = await database_sync_to_async(_last_public_seq)(self.stream.conversation_id)
+            await self.stream.catch_up(self, last_seq)
         await self.send({"type": "pong", "last_seq": last_seq})
 
     async def on_event(self, event: dict[str, Any]) -> None:
@@ -609,8 +615,19 @@ class AgentSession(Session):
         self.agent = agent
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
-        await database_sync_to_async(touch_presence)(agent=self._agent(), now=timezone.now())
+        last_seqs = await database_sync_to_async(self._heartbeat)(list(self.streams))
+        for conversation_id, last_seq in last_seqs.items():
+            stream = self.streams.get(conversation_id)
+            if stream is not None:
+                await stream.catch_up(self, last_seq)
         await self.send({"type": "pong"})
+
+    def _heartbeat(self, conversation_ids: list[int]) -> dict[int, int]:
+        """Record presence, and read the joined conversations' last seqs (to catch up on lost events)."""
+        touch_presence(agent=self._agent(), now=timezone.now())
+        if not conversation_ids:
+            return {}
+        return dict(Conversation.objects.filter(pk__in=conversation_ids).values_list("pk", "last_seq"))
 
     async def on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("type")

@@ -308,3 +308,35 @@ async def test_an_agent_joining_with_a_last_seq_beyond_the_conversation_still_ge
     await console.wait_for_seq(3)
     await visitor.close()
     await console.close()
+
+
+async def test_a_heartbeat_brings_a_lost_last_message_before_the_pong(channel):
+    visitor, _, conv_id = await visitor_with_conversation(channel.public_key)
+    await visitor.wait_for_seq(1)
+    supervisor = await sync_to_async(AgentFactory)(role="supervisor")
+    lost = await agent_says(supervisor, conv_id, "the event of this one is lost", publish=False)
+    await visitor.send({"type": "ping"})
+    frames = []
+    while not frames or frames[-1]["type"] != "pong":
+        frames.append(await visitor.recv())
+    assert [f["type"] for f in frames if f["type"] in ("replay", "pong")] == ["replay", "pong"]
+    assert seqs(visitor.seen) == [1, lost] and frames[-1]["last_seq"] == lost
+
+
+async def test_an_agents_heartbeat_brings_lost_last_messages_of_joined_conversations(channel, agent):
+    _, _, conv_id = await visitor_with_conversation(channel.public_key)
+    console, _ = await agent_socket(agent.user)
+    await taken_by(console, conv_id)
+    conversation = await Conversation.objects.aget(pk=conv_id)
+    with collecting():  # the events are collected and dropped: lost
+        lost = await sync_to_async(services.post_message)(
+            conversation_id=conv_id,
+            sender=services.Sender.visitor(conversation.customer_id),
+            body="lost",
+            client_id=None,
+            now=timezone.now(),
+        )
+    assert await console.no_more_messages()
+    await console.send({"type": "ping"})
+    await console.recv_type("pong")
+    assert seqs(console.seen) == [1, 2, lost.message.seq]

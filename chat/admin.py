@@ -7,7 +7,7 @@ class MessageInline(admin.TabularInline[Message, Conversation]):
     model = Message
     extra = 0
     fields = ["seq", "sender_kind", "sender_agent", "body", "internal", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["seq", "sender_kind", "sender_agent", "body", "internal", "created_at"]
     ordering = ["seq"]
     can_delete = False
     show_change_link = True

@@ -21,7 +21,7 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 def _secret_key() -> str:
     """SECRET_KEY from the environment, else one generated once and kept in the data dir."""
-    if key := env.str("SECRET_KEY", default=""):
+    if key := str(env.str("SECRET_KEY", default="")):
         return key
     path = DATA_DIR / "secret_key"
     if not path.exists():

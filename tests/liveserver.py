@@ -59,9 +59,12 @@ class LiveServer:
 
     def env(self) -> dict[str, str]:
         """The environment the server (and ``manage``) runs with."""
-        env = {**os.environ, "CC_DATA_DIR": str(self.data_dir), "PYTHONUNBUFFERED": "1", **self.extra_env}
+        env = {**os.environ, "CC_DATA_DIR": str(self.data_dir), "PYTHONUNBUFFERED": "1"}
         env.pop("DJANGO_SETTINGS_MODULE", None)  # the server uses the real settings, not the tests'
-        return env
+        # Never inherit the test run's database or Redis: a server gets them only when asked to.
+        for name in ("DATABASE_URL", "REDIS_URL"):
+            env.pop(name, None)
+        return {**env, **self.extra_env}
 
     def start(self, timeout: float = 60) -> LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)

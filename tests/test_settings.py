@@ -32,7 +32,7 @@ def test_with_nothing_set_the_demo_uses_sqlite_in_the_data_dir_and_the_in_memory
     got = probe(tmp_path)
     assert got["db"] == "django.db.backends.sqlite3"
     assert got["db_name"] == str(tmp_path / "contactcenter.sqlite3")
-    assert got["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert got["layer"] == "contactcenter.layers.InMemoryChannelLayer"
     assert got["eager"] is True
     assert (tmp_path / "secret_key").exists()
 

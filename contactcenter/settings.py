@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "contactcenter.core.customers",
     "contactcenter.core.staff",
     "contactcenter.core.inboxes",
+    "routing",
     "chat",
     "widget",
     "contactcenter.console",

@@ -73,9 +73,7 @@ def load_sample_data(*, host: str, port: int) -> DemoInfo:
             logins.append((role, username, DEMO_PASSWORD))
         create_admin(username="admin", email="admin@demo.example", password=DEMO_PASSWORD, keep_password=True)
         logins.append(("admin", "admin", DEMO_PASSWORD))
-        origins = sorted(
-            {f"http://{h}:{p}" for h in {public, "127.0.0.1", "localhost"} for p in (port, port + 1)}
-        )
+        origins = sorted({f"http://{h}:{p}" for h in {public, "127.0.0.1", "localhost"} for p in (port, port + 1)})
         channel, _ = Channel.objects.get_or_create(
             public_key=DEMO_CHANNEL_KEY,
             defaults={
@@ -121,7 +119,7 @@ def start_shop_site(*, host: str, port: int, app_port: int) -> str:
     page = render_shop_page(app_url=f"http://{public}:{app_port}", channel_key=DEMO_CHANNEL_KEY).encode("utf-8")
 
     class ShopHandler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             if self.path.split("?")[0] not in ("/", "/index.html"):
                 self.send_error(404)
                 return

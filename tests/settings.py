@@ -7,7 +7,7 @@ os.environ.setdefault("CC_DATA_DIR", tempfile.mkdtemp(prefix="cc-test-"))
 # Concurrent runs (developers, CI) must not share Redis keys or a test database.
 os.environ.setdefault("CC_CHANNEL_PREFIX", f"cctest{os.getpid()}")
 
-from contactcenter.settings import *  # noqa: E402,F403
+from contactcenter.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -10,7 +10,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    return subprocess.run([sys.executable, "-m", "contactcenter.cli", "--data-dir", str(tmp_path), *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "contactcenter.cli", "--data-dir", str(tmp_path), *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
 
 
 def test_createadmin_on_a_fresh_data_dir_migrates_and_creates_the_login(tmp_path):

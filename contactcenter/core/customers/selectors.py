@@ -16,8 +16,6 @@ def customer_card(*, customer: Customer) -> dict[str, Any]:
         "language": customer.language,
         "created_at": customer.created_at.isoformat(),
         "identities": [
-            {"kind": i.kind, "value": i.value, "verified": i.verified}
-            for i in customer.identities.all()
-            if i.kind != "visitor"
+            {"kind": i.kind, "value": i.value, "verified": i.verified} for i in customer.identities.all() if i.kind != "visitor"
         ],
     }

@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--py-spy", metavar="DIR", help="sample each server process with py-spy during the message phases (collapsed stacks in DIR)"
     )
+    parser.add_argument("--py-spy-gil", action="store_true", help="with --py-spy: sample only the thread holding the GIL")
     parser.add_argument("--keep", action="store_true", help="keep the data dir and server logs")
     parser.add_argument("--json", action="store_true", help="print only the JSON result on stdout")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -197,13 +198,16 @@ def run_pairs(
     received = sum(r["received"] for r in burst)
     wall = max(r["last_receive"] for r in burst) - min(r["first_send"] for r in burst)
     rate = received / wall if wall > 0 else 0.0
-    burst_cpu = [(b - a) / max(wall, 1e-9) * 100 for a, b in zip(cpu0, _cpu(servers), strict=True)]
+    cpu1 = _cpu(servers)
+    burst_cpu = [(b - a) / max(wall, 1e-9) * 100 for a, b in zip(cpu0, cpu1, strict=True)]
+    # CPU per message barely depends on what else runs on the machine, unlike messages/s.
+    cpu_ms_per_message = (sum(cpu1) - sum(cpu0)) / received * 1000 if received else None
     burst_machine = _machine_percent(machine0, wall)
     client_cpu = [r["client_cpu_s"] / max(r["client_wall_s"], 1e-9) * 100 for r in burst]
     server_load = ", ".join(f"{c:.0f}%" for c in burst_cpu)
     client_load = ", ".join(f"{c:.0f}%" for c in client_cpu)
     say(
-        f"{kind}: burst {received} messages in {wall:.2f}s = {rate:.0f}/s"
+        f"{kind}: burst {received} messages in {wall:.2f}s = {rate:.0f}/s, {cpu_ms_per_message or 0:.2f} ms server CPU each"
         f" (CPU, % of one core: server {server_load}, client {client_load}, whole machine {burst_machine})"
     )
 
@@ -236,6 +240,7 @@ def run_pairs(
         "messages_per_s": round(rate, 1),
         "burst_seconds": round(wall, 3),
         "burst_server_cpu_percent": [round(c, 1) for c in burst_cpu],
+        "server_cpu_ms_per_message": round(cpu_ms_per_message, 3) if cpu_ms_per_message is not None else None,
         "client_cpu_percent": [round(c, 1) for c in client_cpu],
         "burst_machine_cpu_percent": burst_machine,
         "acked": sum(r["acked"] for r in verified),
@@ -279,7 +284,14 @@ def idle_phase(*, clients: Clients, servers: list[ServerProcess], channel_key: s
 
 
 def start_servers(
-    *, apps: list[str], count: int, env: dict[str, str], data_dir: Path, ping_interval: int, profile_dir: str | None
+    *,
+    apps: list[str],
+    count: int,
+    env: dict[str, str],
+    data_dir: Path,
+    ping_interval: int,
+    profile_dir: str | None,
+    profile_gil_only: bool = False,
 ) -> list[list[ServerProcess]]:
     """``count`` daphne processes per ASGI app, all started at once; one list per app."""
     if profile_dir:
@@ -296,6 +308,7 @@ def start_servers(
                     log_path=data_dir / f"{label}-{i}.log",
                     ping_interval=ping_interval,
                     profile_path=Path(profile_dir) / f"{label}-{i}.txt" if profile_dir else None,
+                    profile_gil_only=profile_gil_only,
                 ).start()
                 for i in range(count)
             ]
@@ -363,6 +376,7 @@ def run(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
             data_dir=data_dir,
             ping_interval=args.ping_interval,
             profile_dir=args.py_spy,
+            profile_gil_only=args.py_spy_gil,
         )
         servers = [server for group in started for server in group]
         app_servers, baseline_servers = started[0], (started[1] if len(started) > 1 else [])
@@ -408,6 +422,9 @@ def run(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
 
     total_messages = app["steady_messages"] + app["burst_messages"]
     ratio = round(app["messages_per_s"] / baseline["messages_per_s"], 3) if baseline and baseline["messages_per_s"] else None
+    cpu_ratio = None
+    if baseline and baseline["server_cpu_ms_per_message"] and app["server_cpu_ms_per_message"]:
+        cpu_ratio = round(baseline["server_cpu_ms_per_message"] / app["server_cpu_ms_per_message"], 3)
     summary: dict[str, Any] = {
         "benchmark": "chat",
         "conversations": app["pairs_connected"],
@@ -420,6 +437,11 @@ def run(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
         "duplicated": app["duplicated"],
         "baseline_messages_per_s": baseline["messages_per_s"] if baseline else None,
         "throughput_ratio": ratio,
+        # The same comparison by server CPU per message (baseline / app): what the ratio would be
+        # with both servers saturating their cores, whatever else the machine was doing.
+        "cpu_efficiency_ratio": cpu_ratio,
+        "server_cpu_ms_per_message": app["server_cpu_ms_per_message"],
+        "baseline_server_cpu_ms_per_message": baseline["server_cpu_ms_per_message"] if baseline else None,
         **{k: result[k] for k in ("rss_mb_per_1k_idle", "kb_per_idle_connection", "idle_connections") if k in result},
         "app": app,
         "baseline": baseline,

@@ -99,6 +99,7 @@ class ServerProcess:
     log_path: Path
     ping_interval: int = 20
     profile_path: Path | None = None
+    profile_gil_only: bool = False
     proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
     profiler: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
@@ -151,6 +152,9 @@ class ServerProcess:
             return
         py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
         args = [py_spy, "record", "--pid", str(self.pid), "--rate", "250", "--format", "raw", "--threads", "-o", str(self.profile_path)]
+        if self.profile_gil_only:
+            # Only the thread holding the GIL: Python CPU, without threads queueing for the lock.
+            args.append("--gil")
         self.profiler = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def stop_profiler(self) -> None:

@@ -22,7 +22,6 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from contactcenter.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from contactcenter.core.events import publish_on_commit
 from contactcenter.core.staff.models import AgentProfile, AgentSkill
 from routing import events, handlers
 from routing.engine import (
@@ -111,7 +110,7 @@ def enqueue(
             if raced is None:
                 raise
             return raced
-        publish_on_commit(events.queue_group(queue.pk), events.queue_changed_event(queue.pk))
+        events.publish(events.queue_group(queue.pk), events.queue_changed_event(queue.pk))
         _positions_on_commit({queue.pk})
     return entry
 
@@ -261,7 +260,7 @@ def dispatch(
 ) -> DispatchResult:
     """One sweep: claim waiting entries, one engine batch, persist offers/assignments and pointers, all in one transaction."""
     result = DispatchResult()
-    with transaction.atomic():
+    with transaction.atomic(), events.batched():
         claim = QueueEntry.objects.filter(status=Status.WAITING)
         if queue_ids is not None:
             claim = claim.filter(queue_id__in=list(queue_ids))
@@ -361,17 +360,17 @@ def _persist(
         elif entry.status == Status.OFFERED:
             entry_offers = offers_by_entry[entry.pk]
             for offer in entry_offers:
-                publish_on_commit(events.agent_group(offer.agent_id), events.offer_event(offer, entry))
+                events.publish(events.agent_group(offer.agent_id), events.offer_event(offer, entry))
             handlers.notify(RoutingEvent("offered", entry, agent_ids=tuple(o.agent_id for o in entry_offers), via=via[entry.pk]))
 
 
 def _announce_assigned(entry: QueueEntry, *, via: str, previous_offers: Iterable[int]) -> None:
     assert entry.assigned_agent_id is not None
-    publish_on_commit(events.agent_group(entry.assigned_agent_id), events.assigned_event(entry, via=via))
+    events.publish(events.agent_group(entry.assigned_agent_id), events.assigned_event(entry, via=via))
     for agent_id in previous_offers:
         if agent_id != entry.assigned_agent_id:
-            publish_on_commit(events.agent_group(agent_id), events.withdrawn_event(entry, reason="taken"))
-    publish_on_commit(events.SUPERVISORS_GROUP, events.assigned_event(entry, via=via))
+            events.publish(events.agent_group(agent_id), events.withdrawn_event(entry, reason="taken"))
+    events.publish(events.SUPERVISORS_GROUP, events.assigned_event(entry, via=via))
     handlers.notify(RoutingEvent("assigned", entry, agent_ids=(entry.assigned_agent_id,), via=via))
 
 
@@ -451,7 +450,7 @@ def _offers_lapsed(entry: QueueEntry, agent_ids: Sequence[int]) -> None:
         fields.append("status")
     entry.save(update_fields=fields)
     for agent_id in agent_ids:
-        publish_on_commit(events.agent_group(agent_id), events.withdrawn_event(entry, reason="lapsed"))
+        events.publish(events.agent_group(agent_id), events.withdrawn_event(entry, reason="lapsed"))
     _queue_changed(entry.queue_id)
 
 
@@ -482,7 +481,7 @@ def _close_offers(entry: QueueEntry, now: datetime, *, reason: str) -> None:
     if agents:
         entry.offers.filter(status=Offer.Status.PENDING).update(status=Offer.Status.EXPIRED, answered_at=now)
         for agent_id in agents:
-            publish_on_commit(events.agent_group(agent_id), events.withdrawn_event(entry, reason=reason))
+            events.publish(events.agent_group(agent_id), events.withdrawn_event(entry, reason=reason))
 
 
 def cancel_entry(*, kind: str, item_id: int, now: datetime, abandoned: bool = True) -> QueueEntry | None:
@@ -637,7 +636,7 @@ def transfer(
         entry.note = note
         _assign(entry, target, now)
         if previous is not None:
-            publish_on_commit(events.agent_group(previous), events.withdrawn_event(entry, reason="transferred"))
+            events.publish(events.agent_group(previous), events.withdrawn_event(entry, reason="transferred"))
         _announce_assigned(entry, via="supervisor" if to_supervisor else "transfer", previous_offers=())
     return entry
 
@@ -694,8 +693,8 @@ def set_pause(*, agent: AgentProfile, reason: str, now: datetime) -> AgentRoutin
         state.pause_reason = reason.strip()[:64]
         state.save(update_fields=["pause_reason"])
         payload = {"type": events.AGENT_STATE_CHANGED, "agent_id": agent.pk, "pause_reason": state.pause_reason, "at": now.isoformat()}
-        publish_on_commit(events.agent_group(agent.pk), payload)
-        publish_on_commit(events.SUPERVISORS_GROUP, payload)
+        events.publish(events.agent_group(agent.pk), payload)
+        events.publish(events.SUPERVISORS_GROUP, payload)
     return state
 
 
@@ -707,4 +706,4 @@ def sweep(*, now: datetime, limit: int = 200) -> DispatchResult:
 
 
 def _queue_changed(queue_id: int) -> None:
-    publish_on_commit(events.queue_group(queue_id), events.queue_changed_event(queue_id))
+    events.publish(events.queue_group(queue_id), events.queue_changed_event(queue_id))

@@ -30,6 +30,22 @@ def publish_on_commit(group: str, event: dict[str, Any]) -> None:
         transaction.on_commit(lambda: _send_now(group, event))
 
 
+def publish_many_on_commit(events: list[Event]) -> None:
+    """Like :func:`publish_on_commit` for many events at once: one hop to the event loop instead of one per event."""
+    if not events:
+        return
+    collector = _collector.get()
+    if collector is not None:
+        transaction.on_commit(lambda: collector.extend(events))
+    else:
+        transaction.on_commit(lambda: _send_many_now(events))
+
+
+def _send_many_now(events: list[Event]) -> None:
+    if get_channel_layer() is not None:
+        async_to_sync(send_collected)(events)
+
+
 def _send_now(group: str, event: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:

@@ -21,9 +21,7 @@ def make_queue(*, team: Team | None = None, name: str | None = None, **fields: A
     return Queue.objects.create(name=name or f"queue-{Queue.objects.count() + 1}-{team.pk}", team=team, **fields)
 
 
-def make_agent(
-    *, team: Team, chats: int = 5, status: str = "online", skills: dict[str, int] | None = None, **fields: Any
-) -> AgentProfile:
+def make_agent(*, team: Team, chats: int = 5, status: str = "online", skills: dict[str, int] | None = None, **fields: Any) -> AgentProfile:
     agent: AgentProfile = AgentFactory(teams=[team], max_concurrent_chats=chats, status=status, **fields)
     for slug, level in (skills or {}).items():
         skill, _ = Skill.objects.get_or_create(slug=slug, defaults={"name": slug})

@@ -232,7 +232,12 @@ def test_transfer_to_a_queue_waits_there_without_the_previous_agent() -> None:
     services.dispatch(now=at(1))
     billing = make_queue()
     moved = services.transfer(entry_id=entry.pk, by=agent, to_queue=billing, note="billing question", now=at(2))
-    assert (moved.queue_id, moved.status, moved.note, moved.excluded_agent_ids) == (billing.pk, Status.WAITING, "billing question", [agent.pk])
+    assert (moved.queue_id, moved.status, moved.note, moved.excluded_agent_ids) == (
+        billing.pk,
+        Status.WAITING,
+        "billing question",
+        [agent.pk],
+    )
     entry.refresh_from_db()
     assert entry.finished_at == at(2)
 

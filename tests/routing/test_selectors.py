@@ -1,0 +1,36 @@
+"""Queue positions and estimated waits: serving order, and the estimate from recent handle times and agents."""
+
+from __future__ import annotations
+
+import pytest
+
+from routing import services
+from routing.selectors import DEFAULT_HANDLE_S, average_handle_s, queue_positions
+from tests.routing.helpers import at, make_agent, make_queue
+
+pytestmark = pytest.mark.django_db
+
+
+def test_positions_follow_priority_then_age() -> None:
+    queue = make_queue()
+    for item_id, seconds, priority in [(1, 0, 0), (2, 1, 0), (3, 2, 5)]:
+        services.enqueue(kind="chat", item_id=item_id, queue=queue, now=at(seconds), priority=priority)
+    assert [(p.entry.item_id, p.position) for p in queue_positions(queue_id=queue.pk)] == [(3, 1), (1, 2), (2, 3)]
+
+
+def test_the_estimate_uses_recent_handle_times_divided_among_serving_slots() -> None:
+    queue = make_queue(auto_accept=True)
+    agent = make_agent(team=queue.team, chats=2)
+    services.enqueue(kind="chat", item_id=1, queue=queue, now=at(0))
+    services.dispatch(now=at(0))
+    services.finish(kind="chat", item_id=1, now=at(100))
+    assert average_handle_s(queue_id=queue.pk) == 100
+    services.set_pause(agent=agent, reason="", now=at(100))
+    make_agent(team=queue.team, chats=2)
+    for item_id in (2, 3, 4):
+        services.enqueue(kind="chat", item_id=item_id, queue=queue, now=at(200 + item_id))
+    assert [p.eta_s for p in queue_positions(queue_id=queue.pk)] == [25, 50, 75]  # 4 slots, 100 s each
+
+
+def test_a_queue_without_history_assumes_the_default_handle_time() -> None:
+    assert average_handle_s(queue_id=make_queue().pk) == DEFAULT_HANDLE_S

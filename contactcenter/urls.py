@@ -14,5 +14,6 @@ urlpatterns = [
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("widget.urls")),
     path("", include("chat.urls")),
+    path("", include("routing.urls")),
     path("", include("contactcenter.console.urls")),
 ]

@@ -59,3 +59,12 @@ def test_overflow_to_another_queue_needs_a_target_of_the_same_kind() -> None:
 def test_a_source_rule_with_a_broken_regex_is_refused() -> None:
     rule = SourceRule(name="vip", queue=make_queue(), page_url_regex="(unclosed")
     assert "not a valid regular expression" in errors_of(rule)["page_url_regex"][0]
+
+
+def test_errors_and_names_are_translated_into_chinese() -> None:
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        queue = make_queue(offer_timeout_s=-5)
+        assert errors_of(queue)["offer_timeout_s"] == ["不能为负数"]
+        assert str(Queue._meta.verbose_name) == "队列"

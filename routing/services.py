@@ -28,6 +28,7 @@ from routing.engine import (
     DEFAULT_CAPACITY,
     AgentPool,
     AgentSnapshot,
+    AgentStatus,
     LastService,
     Outcome,
     PolicyError,
@@ -56,7 +57,9 @@ LIVE = (Status.WAITING, Status.OFFERED)
 def route_by_source(*, kind: str, source: dict[str, Any], language: str | None, priority: int = 0) -> tuple[Queue, int] | None:
     """The queue and priority the first matching active source rule gives (来源分配), or None."""
     rules = [rule.to_engine() for rule in SourceRule.objects.filter(is_active=True, kind=kind)]
-    item = WorkItem(id=0, kind=kind, queue_id=0, enqueued_at=datetime.min, language=language, priority=priority, source=_source(source))
+    item = WorkItem(
+        id=0, kind=WorkKind(kind), queue_id=0, enqueued_at=datetime.min, language=language, priority=priority, source=_source(source)
+    )
     route = route_source(rules, item)
     if route is None:
         return None
@@ -130,7 +133,7 @@ def _source(data: dict[str, Any]) -> Source:
 def to_item(entry: QueueEntry) -> WorkItem:
     return WorkItem(
         id=entry.pk,
-        kind=entry.kind,
+        kind=WorkKind(entry.kind),
         queue_id=entry.queue_id,
         enqueued_at=entry.enqueued_at,
         required_skills=entry.required_skills or {},
@@ -190,7 +193,7 @@ def _snapshots(agents: Sequence[AgentProfile], states: dict[int, AgentRoutingSta
         snapshots.append(
             AgentSnapshot(
                 id=agent.pk,
-                status=agent.status,
+                status=AgentStatus(agent.status),
                 pause_reason=(state.pause_reason or None) if state else None,
                 team_ids=frozenset(teams[agent.pk]),
                 skills=skills[agent.pk],
@@ -240,7 +243,8 @@ def _history(entries: Sequence[QueueEntry], policies: dict[int, QueuePolicy], no
         .values_list("customer_id", "assigned_agent_id", "assigned_at")
     )
     for customer_id, agent_id, served_at in rows:
-        history.setdefault(customer_id, LastService(agent_id, served_at))
+        if customer_id is not None and agent_id is not None and served_at is not None:  # guaranteed by the filter
+            history.setdefault(customer_id, LastService(agent_id, served_at))
     return history
 
 
@@ -344,6 +348,13 @@ def _persist(
             if entry.wait_until != decision.wait_until:
                 entry.wait_until = decision.wait_until
                 changed.append(entry)
+    # Everyone who could take it has declined or let it time out: start over at the next sweep rather
+    # than leave it waiting for an overflow (ring-all re-rings everyone after its timeout this way).
+    restart = [by_id[d.item_id] for d in decisions if d.outcome is Outcome.NONE_ELIGIBLE and by_id[d.item_id].excluded_agent_ids]
+    for entry in restart:
+        entry.excluded_agent_ids = []
+    if restart:
+        QueueEntry.objects.bulk_update(restart, ["excluded_agent_ids"])
     if changed:
         QueueEntry.objects.bulk_update(changed, ["status", "assigned_agent_id", "assigned_at", "wait_until"])
     if offers:
@@ -644,7 +655,9 @@ def transfer(
 def _pick_supervisor(entry: QueueEntry, *, exclude: int | None) -> AgentProfile:
     supervisors = AgentProfile.objects.filter(
         role__in=[AgentProfile.Role.SUPERVISOR, AgentProfile.Role.ADMIN], status=AgentProfile.Status.ONLINE
-    ).exclude(pk=exclude)
+    )
+    if exclude is not None:
+        supervisors = supervisors.exclude(pk=exclude)
     if entry.queue.team_id is not None:
         team_supervisors = supervisors.filter(teams__id=entry.queue.team_id)
         if team_supervisors.exists():

@@ -166,6 +166,17 @@ def test_an_offer_that_times_out_lapses_and_excludes_its_agent() -> None:
     assert services.dispatch(now=at(12)).offered == []
 
 
+def test_when_everyone_has_let_it_lapse_the_entry_starts_over() -> None:
+    queue = make_queue(kind="call", strategy="ring_all", offer_timeout_s=10)
+    agents = {make_agent(team=queue.team).pk for _ in range(2)}
+    entry = enqueue(queue, 1)
+    services.dispatch(now=at(1))
+    services.expire_offers(now=at(11))
+    assert services.dispatch(now=at(12)).offered == []  # nobody left who has not been rung: exclusions are cleared
+    assert services.dispatch(now=at(13)).offered == [entry.pk]
+    assert pending_agents(entry) == agents
+
+
 def test_a_visitor_who_leaves_is_removed_and_counted_as_abandoned() -> None:
     queue = make_queue()
     agent = make_agent(team=queue.team)

@@ -259,20 +259,23 @@ async def test_a_visitor_message_reopens_a_resolved_conversation(channel, agent)
 
 
 async def test_live_delivery_costs_one_worker_thread_hop_per_message_and_none_per_recipient(channel, agent, monkeypatch):
-    import chat.realtime
+    import chat.realtime.agent
+    import chat.realtime.base
+    import chat.realtime.widget
 
     visitor, _, conv_id = await visitor_with_conversation(channel.public_key)
     console, _ = await agent_socket(agent.user)
     await taken_by(console, conv_id)
     await visitor.wait_for_seq(2)
     hops = []
-    real = chat.realtime.database_sync_to_async
+    real = chat.realtime.base.database_sync_to_async
 
     def counting(fn, *args, **kwargs):
         hops.append(getattr(fn, "__name__", repr(fn)))
         return real(fn, *args, **kwargs)
 
-    monkeypatch.setattr(chat.realtime, "database_sync_to_async", counting)
+    for module in (chat.realtime.base, chat.realtime.widget, chat.realtime.agent):
+        monkeypatch.setattr(module, "database_sync_to_async", counting)
     for i in range(5):
         await console.send({"type": "message", "conversation_id": conv_id, "client_id": f"a{i}", "body": f"a{i}"})
         await visitor.wait_for_seq(3 + 2 * i)

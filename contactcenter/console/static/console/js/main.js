@@ -1,5 +1,5 @@
 // The agent console: wires the socket, the outbox and the three columns together.
-// Protocol: chat/realtime.py (AgentSession) — frames in and out are documented there.
+// Protocol: docs/protocol.md; server side chat/realtime/agent.py (AgentSession).
 
 import { AgentConnection } from "./connection.js";
 import { ConversationView } from "./conversation.js";

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "channels",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "contactcenter.core.customers",
     "contactcenter.core.staff",
     "contactcenter.core.inboxes",
@@ -205,7 +206,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "contactcenter.api_errors.exception_handler",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "contactcenter API", "VERSION": "0.1.0", "SERVE_INCLUDE_SCHEMA": False}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "contactcenter API",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page's scripts ship with drf-spectacular-sidecar: no CDN.
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
 
 # Realtime limits (see docs/protocol.md).
 CC_MAX_FRAME_BYTES = env.int("CC_MAX_FRAME_BYTES", default=16 * 1024)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import DurationField, ExpressionWrapper, F
 
@@ -78,3 +79,39 @@ def waiting_count(*, queue_id: int) -> int:
 
 def abandoned_count(*, queue_id: int, since: datetime) -> int:
     return QueueEntry.objects.filter(queue_id=queue_id, status=QueueEntry.Status.ABANDONED, ended_at__gte=since).count()
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def is_open(*, queue: Queue, now: datetime) -> bool:
+    """Whether the queue's business hours include ``now`` (no hours set: always open).
+
+    Hours are ``{"mon": [["09:00", "18:00"], ...], ...}`` in the schedule's time zone; a day not
+    listed is closed; "24:00" ends at midnight. The owner decides what closed means (a message, a ticket).
+    """
+    hours = queue.business_hours
+    if hours is None:
+        return True
+    try:
+        local = now.astimezone(ZoneInfo(hours.timezone))
+    except ZoneInfoNotFoundError:
+        local = now
+    spans = (hours.weekly or {}).get(_WEEKDAYS[local.weekday()], [])
+    clock = local.time()
+    for span in spans:
+        try:
+            start, end = (_clock(value) for value in span)
+        except (TypeError, ValueError):
+            continue  # a malformed span never opens the queue
+        if start is not None and start <= clock and (end is None or clock < end):
+            return True
+    return False
+
+
+def _clock(value: str) -> time | None:
+    """ "HH:MM" -> time; "24:00" -> None (end of day)."""
+    if value == "24:00":
+        return None
+    hour, minute = value.split(":")
+    return time(int(hour), int(minute))

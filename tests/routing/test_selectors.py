@@ -34,3 +34,15 @@ def test_the_estimate_uses_recent_handle_times_divided_among_serving_slots() -> 
 
 def test_a_queue_without_history_assumes_the_default_handle_time() -> None:
     assert average_handle_s(queue_id=make_queue().pk) == DEFAULT_HANDLE_S
+
+
+def test_business_hours_open_and_close_the_queue_in_their_time_zone() -> None:
+    from contactcenter.core.staff.models import BusinessHours
+    from routing.selectors import is_open
+
+    hours = BusinessHours.objects.create(name="Shanghai office", timezone="Asia/Shanghai", weekly={"mon": [["09:00", "18:00"]]})
+    queue = make_queue(business_hours=hours)
+    # at(0) is Monday 09:00 UTC = 17:00 in Shanghai; an hour later it is 18:00 there.
+    assert is_open(queue=queue, now=at(0))
+    assert not is_open(queue=queue, now=at(3600))
+    assert is_open(queue=make_queue(), now=at(3600))  # no hours: always open

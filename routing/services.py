@@ -565,13 +565,24 @@ def _check_capacity(agent: AgentProfile, kind: str, *, reserved_for_this: bool) 
 
 def take_from_pool(*, entry_id: int, agent: AgentProfile, now: datetime) -> QueueEntry:
     """抢单: an agent grabs a waiting (or offered) entry; the first grab wins, later ones get a conflict."""
+    return _take(entry_id=entry_id, agent=agent, now=now, via="take", any_team=agent.is_supervisor)
+
+
+def assign_entry(*, entry_id: int, agent: AgentProfile, by: AgentProfile, now: datetime) -> QueueEntry:
+    """A supervisor hands a waiting (or offered) entry to a chosen agent of any team, within that agent's capacity."""
+    if not by.is_supervisor:
+        raise Forbidden()
+    return _take(entry_id=entry_id, agent=agent, now=now, via="supervisor", any_team=True)
+
+
+def _take(*, entry_id: int, agent: AgentProfile, now: datetime, via: str, any_team: bool) -> QueueEntry:
     with transaction.atomic():
         entry = _lock_entry(entry_id)
         if entry.status not in LIVE:
             raise AlreadyTaken(_("Someone else took this first."))
         _lock_agent_states([agent.pk])
         queue = entry.queue
-        if queue.team_id is not None and not agent.teams.filter(pk=queue.team_id).exists() and not agent.is_supervisor:
+        if queue.team_id is not None and not any_team and not agent.teams.filter(pk=queue.team_id).exists():
             raise Forbidden()
         own_offer = entry.offers.filter(status=Offer.Status.PENDING, agent=agent).first()
         _check_capacity(agent, entry.kind, reserved_for_this=own_offer is not None)
@@ -581,7 +592,7 @@ def take_from_pool(*, entry_id: int, agent: AgentProfile, now: datetime) -> Queu
             own_offer.status, own_offer.answered_at = Offer.Status.ACCEPTED, now
             own_offer.save(update_fields=["status", "answered_at"])
         _assign(entry, agent, now)
-        _announce_assigned(entry, via="take", previous_offers=others)
+        _announce_assigned(entry, via=via, previous_offers=others)
         _queue_changed(entry.queue_id)
         _positions_on_commit({entry.queue_id})
     return entry

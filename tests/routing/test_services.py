@@ -225,6 +225,23 @@ def test_a_manual_take_respects_capacity_and_team() -> None:
         services.take_from_pool(entry_id=enqueue(queue, 3).pk, agent=outsider, now=at(3))
 
 
+def test_a_supervisor_assigns_a_waiting_entry_to_an_agent_of_another_team() -> None:
+    queue = make_queue()
+    boss = make_agent(team=queue.team, role=AgentProfile.Role.SUPERVISOR)
+    helper = make_agent(team=make_queue().team)
+    entry = enqueue(queue, 1)
+    services.assign_entry(entry_id=entry.pk, agent=helper, by=boss, now=at(1))
+    entry.refresh_from_db()
+    assert (entry.status, entry.assigned_agent_id) == (Status.ASSIGNED, helper.pk)
+
+
+def test_only_a_supervisor_may_assign_an_entry() -> None:
+    queue = make_queue()
+    agent = make_agent(team=queue.team)
+    with pytest.raises(Forbidden):
+        services.assign_entry(entry_id=enqueue(queue, 1).pk, agent=agent, by=agent, now=at(1))
+
+
 def test_transfer_to_an_agent_carries_the_note() -> None:
     queue = make_queue(auto_accept=True)
     first = make_agent(team=queue.team)

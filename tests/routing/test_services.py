@@ -337,3 +337,20 @@ def test_an_agent_of_another_team_is_never_offered_the_queue() -> None:
     make_agent(team=make_queue().team)
     enqueue(queue, 1)
     assert services.dispatch(now=at(1)).offered == []
+
+
+def test_a_sweep_costs_the_same_queries_for_few_or_many_entries() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(entries: int) -> int:
+        queue = make_queue(auto_accept=True)
+        for _ in range(3):
+            make_agent(team=queue.team, chats=100)
+        for n in range(entries):
+            enqueue(queue, queue.pk * 1000 + n)
+        with CaptureQueriesContext(connection) as captured:
+            assert len(services.dispatch(now=at(1), queue_ids=[queue.pk]).assigned) == entries
+        return len(captured.captured_queries)
+
+    assert queries_for(3) == queries_for(60)

@@ -13,6 +13,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set u
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from chat.websocket_urls import websocket_urlpatterns  # noqa: E402
+from contactcenter.runtime import tune_garbage_collector  # noqa: E402
 from widget.polling import mount_polling  # noqa: E402
 
 application = mount_polling(
@@ -25,3 +26,6 @@ application = mount_polling(
         }
     )
 )
+
+# After everything is imported: start-up objects are frozen out of later collections.
+tune_garbage_collector()

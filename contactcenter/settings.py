@@ -216,6 +216,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
+# Garbage collector thresholds of server processes (contactcenter/runtime.py, docs/benchmarks.md);
+# "python" keeps the interpreter's (700,10,10), whose full collections set the chat latency tail.
+CC_GC_THRESHOLD = env.str("CC_GC_THRESHOLD", default="50000,20,100")
+
 # Realtime limits (see docs/protocol.md).
 CC_MAX_FRAME_BYTES = env.int("CC_MAX_FRAME_BYTES", default=16 * 1024)
 CC_MAX_MESSAGE_CHARS = env.int("CC_MAX_MESSAGE_CHARS", default=5000)

@@ -15,6 +15,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from contactcenter.bench.baseline import PairConsumer  # noqa: E402
+from contactcenter.runtime import tune_garbage_collector  # noqa: E402
 
 
 async def healthz(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -29,3 +30,6 @@ application = ProtocolTypeRouter(
         "websocket": URLRouter([path("ws/pair/", PairConsumer.as_asgi())]),
     }
 )
+
+# The same process tuning as the product's server, so the comparison is of the code alone.
+tune_garbage_collector()

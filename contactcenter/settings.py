@@ -210,6 +210,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "contactcenter API",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {"WorkKindEnum": "routing.models.Kind.choices"},
     # The docs page's scripts ship with drf-spectacular-sidecar: no CDN.
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_DIST": "SIDECAR",

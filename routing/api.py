@@ -1,4 +1,4 @@
-"""REST API for queue configuration (supervisors and admins): list, create, read, change, delete queues.
+"""REST API for routing configuration (supervisors and admins): queues and source rules — list, create, read, change, delete.
 
 Thin: the serializer checks types, ``Queue.full_clean`` runs the same validation as the admin
 (routing.validation), and errors have one shape, {"code", "message", "details"?}.
@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from contactcenter.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from contactcenter.core.staff.selectors import agent_for_user
-from routing.models import Queue
+from routing.models import Queue, SourceRule
 
 FIELDS = [
     "id",
@@ -61,22 +61,44 @@ def _require_supervisor(request: Request) -> None:
 
 
 def _invalid(errors: dict[str, Any]) -> InvalidInput:
-    return InvalidInput(_("The queue configuration is not valid."), fields={k: [str(m) for m in v] for k, v in errors.items()})
+    return InvalidInput(_("The routing configuration is not valid."), fields={k: [str(m) for m in v] for k, v in errors.items()})
 
 
-def _save(serializer: QueueSerializer, instance: Queue | None) -> Queue:
+class SourceRuleSerializer(serializers.ModelSerializer[SourceRule]):
+    class Meta:
+        model = SourceRule
+        fields = [
+            "id",
+            "name",
+            "position",
+            "is_active",
+            "kind",
+            "channel_ids",
+            "page_url_globs",
+            "page_url_regex",
+            "keywords",
+            "languages",
+            "customer_tags",
+            "queue",
+            "priority",
+        ]
+        read_only_fields = ["id"]
+
+
+def _save(serializer: serializers.ModelSerializer[Any], instance: Any, model: type[Queue] | type[SourceRule]) -> Any:
+    """Types from the serializer, then the model's own validation (the admin's), then save."""
     if not serializer.is_valid():
         raise _invalid(serializer.errors)
-    queue = instance or Queue()
+    obj = instance if instance is not None else model()
     for name, value in serializer.validated_data.items():
-        setattr(queue, name, value)
+        setattr(obj, name, value)
     try:
-        queue.full_clean()
+        obj.full_clean()
     except ValidationError as error:
         raise _invalid(error.message_dict) from None
     with transaction.atomic():
-        queue.save()
-    return queue
+        obj.save()
+    return obj
 
 
 def _queue(queue_id: int) -> Queue:
@@ -95,7 +117,7 @@ class QueueListView(APIView):
     @extend_schema(operation_id="routing_queue_create", request=QueueSerializer, responses={201: QueueSerializer}, tags=["routing"])
     def post(self, request: Request) -> Response:
         _require_supervisor(request)
-        queue = _save(QueueSerializer(data=request.data), None)
+        queue = _save(QueueSerializer(data=request.data), None, Queue)
         return Response(QueueSerializer(queue).data, status=status.HTTP_201_CREATED)
 
 
@@ -109,7 +131,7 @@ class QueueDetailView(APIView):
     def patch(self, request: Request, queue_id: int) -> Response:
         _require_supervisor(request)
         queue = _queue(queue_id)
-        queue = _save(QueueSerializer(queue, data=request.data, partial=True), queue)
+        queue = _save(QueueSerializer(queue, data=request.data, partial=True), queue, Queue)
         return Response(QueueSerializer(queue).data)
 
     @extend_schema(operation_id="routing_queue_delete", responses={204: None}, tags=["routing"])
@@ -120,4 +142,48 @@ class QueueDetailView(APIView):
             queue.delete()
         except ProtectedError:
             raise Conflict(_("This queue still has entries; deactivate it instead.")) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _rule(rule_id: int) -> SourceRule:
+    try:
+        return SourceRule.objects.get(pk=rule_id)
+    except SourceRule.DoesNotExist:
+        raise NotFound() from None
+
+
+class SourceRuleListView(APIView):
+    @extend_schema(operation_id="routing_source_rule_list", responses={200: SourceRuleSerializer(many=True)}, tags=["routing"])
+    def get(self, request: Request) -> Response:
+        _require_supervisor(request)
+        return Response({"results": SourceRuleSerializer(SourceRule.objects.order_by("position", "id"), many=True).data})
+
+    @extend_schema(
+        operation_id="routing_source_rule_create", request=SourceRuleSerializer, responses={201: SourceRuleSerializer}, tags=["routing"]
+    )
+    def post(self, request: Request) -> Response:
+        _require_supervisor(request)
+        rule = _save(SourceRuleSerializer(data=request.data), None, SourceRule)
+        return Response(SourceRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+
+class SourceRuleDetailView(APIView):
+    @extend_schema(operation_id="routing_source_rule_read", responses={200: SourceRuleSerializer}, tags=["routing"])
+    def get(self, request: Request, rule_id: int) -> Response:
+        _require_supervisor(request)
+        return Response(SourceRuleSerializer(_rule(rule_id)).data)
+
+    @extend_schema(
+        operation_id="routing_source_rule_update", request=SourceRuleSerializer, responses={200: SourceRuleSerializer}, tags=["routing"]
+    )
+    def patch(self, request: Request, rule_id: int) -> Response:
+        _require_supervisor(request)
+        rule = _rule(rule_id)
+        rule = _save(SourceRuleSerializer(rule, data=request.data, partial=True), rule, SourceRule)
+        return Response(SourceRuleSerializer(rule).data)
+
+    @extend_schema(operation_id="routing_source_rule_delete", responses={204: None}, tags=["routing"])
+    def delete(self, request: Request, rule_id: int) -> Response:
+        _require_supervisor(request)
+        _rule(rule_id).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -70,3 +70,20 @@ def test_a_queue_is_read_changed_and_deleted(supervisor_client: APIClient) -> No
     assert supervisor_client.patch(url, {"auto_accept": True}, format="json").json()["auto_accept"] is True
     assert supervisor_client.delete(url).status_code == 204
     assert supervisor_client.get(url).json()["code"] == "not_found"
+
+
+def test_a_supervisor_adds_a_source_rule_that_routes_vips(supervisor_client: APIClient) -> None:
+    vip = make_queue()
+    body = {"name": "VIP", "position": 1, "kind": "chat", "customer_tags": ["VIP"], "queue": vip.pk, "priority": 5}
+    response = supervisor_client.post("/api/routing/source-rules/", body, format="json")
+    assert response.status_code == 201, response.json()
+    from routing.services import route_by_source
+
+    assert route_by_source(kind="chat", source={"customer_tags": ["VIP"]}, language=None) == (vip, 5)
+
+
+def test_a_source_rule_with_a_broken_regex_is_a_field_error(supervisor_client: APIClient) -> None:
+    body = {"name": "broken", "kind": "chat", "page_url_regex": "([", "queue": make_queue().pk}
+    response = supervisor_client.post("/api/routing/source-rules/", body, format="json")
+    assert response.status_code == 400
+    assert "not a valid regular expression" in response.json()["details"]["fields"]["page_url_regex"][0]

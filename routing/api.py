@@ -65,6 +65,10 @@ def _invalid(errors: dict[str, Any]) -> InvalidInput:
 
 
 class SourceRuleSerializer(serializers.ModelSerializer[SourceRule]):
+    # Declared: a model IntegerField's bounds come from the database backend, and the committed schema must not.
+    position = serializers.IntegerField(required=False)
+    priority = serializers.IntegerField(required=False, allow_null=True)
+
     class Meta:
         model = SourceRule
         fields = [

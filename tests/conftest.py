@@ -20,6 +20,17 @@ def need(what: str, available: bool, why: str = "") -> None:
     pytest.skip(message)
 
 
+def only_on_database(vendor: str) -> None:
+    """For a test about one database engine: skip (never fail) in the other profile's pass.
+
+    ./dev test runs the suite once on SQLite and once on PostgreSQL (required under
+    CC_REQUIRE_SERVICES=1), so every such test runs in exactly one of the two passes."""
+    from django.db import connection
+
+    if connection.vendor != vendor:
+        pytest.skip(f"runs in the {vendor} pass of ./dev test")
+
+
 @pytest.fixture
 def channel(db: Any) -> Any:
     from tests.factories import ChannelFactory

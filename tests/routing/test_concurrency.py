@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from routing import loadtest, services
 from routing.models import QueueEntry
-from tests.conftest import need
+from tests.conftest import only_on_database
 
 ENTRIES = 200
 AGENTS = 100
@@ -30,7 +30,7 @@ def check_invariants(assigned_by_worker: list[list[int]]) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_two_processes_on_postgresql_never_double_assign_or_overload() -> None:
-    need("PostgreSQL", connection.vendor == "postgresql", "run with DATABASE_URL (./dev test)")
+    only_on_database("postgresql")
     loadtest.setup_floor(agents=AGENTS, chats_per_agent=CHATS, entries=ENTRIES)
     reports = loadtest.spawn_workers(
         count=2, limit=5, database=settings.DATABASES["default"]["NAME"], env={"DJANGO_SETTINGS_MODULE": "tests.settings"}
@@ -41,7 +41,7 @@ def test_two_processes_on_postgresql_never_double_assign_or_overload() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_two_processes_sweeping_different_queues_of_the_same_agents_never_overload_them() -> None:
     # Different queues take different queue-state locks, so only the agent row locks keep capacity here.
-    need("PostgreSQL", connection.vendor == "postgresql", "run with DATABASE_URL (./dev test)")
+    only_on_database("postgresql")
     first, second = loadtest.setup_floor(agents=AGENTS, chats_per_agent=CHATS, entries=ENTRIES, queues=2)
     reports = loadtest.spawn_workers(
         count=2,
@@ -55,7 +55,7 @@ def test_two_processes_sweeping_different_queues_of_the_same_agents_never_overlo
 
 @pytest.mark.django_db(transaction=True)
 def test_threads_on_sqlite_never_double_assign_or_overload() -> None:
-    need("SQLite", connection.vendor == "sqlite", "the PostgreSQL pass runs the process test instead")
+    only_on_database("sqlite")
     loadtest.setup_floor(agents=AGENTS, chats_per_agent=CHATS, entries=ENTRIES)
     results: list[list[int]] = [[] for _ in range(4)]
     errors: list[BaseException] = []

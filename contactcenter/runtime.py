@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import gc
+import logging
+import time
+from typing import Any
 
 from django.conf import settings
 
+logger = logging.getLogger(__name__)
+
 PYTHON_DEFAULT = "python"
+GC_PAUSE_MESSAGE = "garbage collection (generation %d) paused the server for %.0f ms"
 
 
 def parse_gc_threshold(value: str) -> tuple[int, int, int] | None:
@@ -31,9 +37,26 @@ def tune_garbage_collector() -> None:
     with 50000,20,100). Frozen start-up objects (modules, URL
     conf, settings) are never walked again.
     """
+    if settings.CC_GC_WARN_MS > 0:
+        watch_gc_pauses(warn_ms=settings.CC_GC_WARN_MS)
     threshold = parse_gc_threshold(settings.CC_GC_THRESHOLD)
     if threshold is None:
         return
     gc.collect()
     gc.freeze()
     gc.set_threshold(*threshold)
+
+
+def watch_gc_pauses(*, warn_ms: float) -> None:
+    """Log a warning for every collection longer than ``warn_ms``: nothing else runs meanwhile."""
+    started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+            return
+        paused_ms = (time.perf_counter() - started[0]) * 1000
+        if paused_ms >= warn_ms:
+            logger.warning(GC_PAUSE_MESSAGE, info["generation"], paused_ms)
+
+    gc.callbacks.append(on_gc)

@@ -220,6 +220,8 @@ SPECTACULAR_SETTINGS = {
 # Garbage collector thresholds of server processes (contactcenter/runtime.py, docs/benchmarks.md);
 # "python" keeps the interpreter's (700,10,10), whose full collections set the chat latency tail.
 CC_GC_THRESHOLD = env.str("CC_GC_THRESHOLD", default="50000,20,100")
+# Log collections that stop the server longer than this (0: never).
+CC_GC_WARN_MS = env.float("CC_GC_WARN_MS", default=100.0)
 
 # Realtime limits (see docs/protocol.md).
 CC_MAX_FRAME_BYTES = env.int("CC_MAX_FRAME_BYTES", default=16 * 1024)

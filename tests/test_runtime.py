@@ -45,3 +45,16 @@ def test_python_setting_leaves_the_collector_alone(settings: Any, restore_gc: No
     settings.CC_GC_THRESHOLD = "python"
     tune_garbage_collector()
     assert gc.get_threshold() == before
+
+
+def test_a_long_collection_is_logged(caplog: pytest.LogCaptureFixture, restore_gc: None) -> None:
+    from contactcenter.runtime import watch_gc_pauses
+
+    callbacks = list(gc.callbacks)
+    try:
+        watch_gc_pauses(warn_ms=0.0)
+        with caplog.at_level("WARNING", logger="contactcenter.runtime"):
+            gc.collect()
+    finally:
+        gc.callbacks[:] = callbacks
+    assert any("garbage collection (generation 2) paused the server" in r.getMessage() for r in caplog.records)

@@ -145,6 +145,18 @@ def _split(items: list[Any], parts: int) -> list[list[Any]]:
     return [items[i::parts] for i in range(parts)]
 
 
+def _stalls(slow_offsets: list[float]) -> list[tuple[float, int]]:
+    """Slow messages (> SLOW_MS) grouped by the second they were sent in: [(second, count)], most first.
+
+    One stall hitting hundreds of messages is a pause (a full GC pass); the same few seconds
+    every ``--ping-interval`` are keepalive pings; a spread is queueing.
+    """
+    by_second: dict[int, int] = {}
+    for offset in slow_offsets:
+        by_second[int(offset)] = by_second.get(int(offset), 0) + 1
+    return sorted(((float(k), v) for k, v in by_second.items()), key=lambda kv: -kv[1])
+
+
 def _machine_percent(busy_before: float, wall: float) -> float | None:
     """Whole-machine CPU in % of one core; None for windows too short for /proc/stat's lazy accounting."""
     if wall < 2.0:
@@ -177,6 +189,8 @@ def run_pairs(
         say(f"{kind}: set-up failures, e.g. {failures[:3]}")
 
     total_pairs = len(specs)
+    for server in servers:
+        server.new_gc_pauses_ms()  # set-up's collections are not the phases'
     steady_start = time.monotonic() + 1.0
     cpu0, machine0 = _cpu(servers), machine_cpu_seconds()
     steady = clients.call_same(
@@ -187,6 +201,8 @@ def run_pairs(
     steady_cpu = [(b - a) / max(steady_wall, 1e-9) * 100 for a, b in zip(cpu0, _cpu(servers), strict=True)]
     steady_machine = _machine_percent(machine0, steady_wall)
     latencies = sorted(x for r in steady for x in r["latencies_ms"])
+    steady_gc = [p for server in servers for p in server.new_gc_pauses_ms()]
+    stalls = _stalls([t - steady_start for r in steady for t in r["slow_sends"]])
     steady_sent = sum(r["sent"] for r in steady)
     p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
     say(f"{kind}: steady {steady_sent} messages at {args.rate:g}/s: p50 {p50} ms, p99 {p99} ms")
@@ -199,6 +215,7 @@ def run_pairs(
     wall = max(r["last_receive"] for r in burst) - min(r["first_send"] for r in burst)
     rate = received / wall if wall > 0 else 0.0
     cpu1 = _cpu(servers)
+    burst_gc = [p for server in servers for p in server.new_gc_pauses_ms()]
     burst_cpu = [(b - a) / max(wall, 1e-9) * 100 for a, b in zip(cpu0, cpu1, strict=True)]
     # CPU per message barely depends on what else runs on the machine, unlike messages/s.
     cpu_ms_per_message = (sum(cpu1) - sum(cpu0)) / received * 1000 if received else None
@@ -235,6 +252,11 @@ def run_pairs(
         "p90_ms": percentile(latencies, 0.90),
         "p99_ms": percentile(latencies, 0.99),
         "max_ms": round(latencies[-1], 2) if latencies else None,
+        "steady_slow_messages": sum(n for _, n in stalls),
+        "steady_stalls": stalls[:8],
+        # Full-collection pauses the servers logged (>= CC_GC_WARN_MS) during each phase.
+        "steady_gc_pauses_ms": steady_gc,
+        "burst_gc_pauses_ms": burst_gc,
         "burst_messages": received,
         "burst_window_per_visitor": window,
         "messages_per_s": round(rate, 1),

@@ -30,6 +30,8 @@ BASELINE = "baseline"
 _MESSAGE_PREFIX = '{"type":"message"'
 _ACK_PREFIX = '{"type":"ack"'
 _ERROR_PREFIX = '{"type":"error"'
+# A message slower than this counts as slow in the steady phase's stall report (the p99 target).
+SLOW_MS = 50.0
 
 
 def _dumps(frame: dict[str, Any]) -> str:
@@ -93,6 +95,8 @@ class Worker:
         self.pairs: list[Pair] = []
         self.idle: list[ClientConnection] = []
         self.latencies: list[float] = []
+        # When each slow message was sent (monotonic), to tell periodic stalls from one-offs.
+        self.slow_sends: list[float] = []
         self.phase_received = 0
         self.phase_sent = 0
         self.phase_last_receive = 0.0
@@ -114,7 +118,10 @@ class Worker:
         if pair.received[client_id] == 1 and client_id.startswith(self.phase_prefix):
             sent = pair.sent_at.get(client_id)
             if sent is not None and pair.phase == "steady":
-                self.latencies.append((now - sent) * 1000.0)
+                latency = (now - sent) * 1000.0
+                self.latencies.append(latency)
+                if latency > SLOW_MS:
+                    self.slow_sends.append(sent)
             self.phase_received += 1
             self.phase_last_receive = now
 
@@ -245,6 +252,7 @@ class Worker:
         """Open loop: pair i sends its j-th message at start_at + (j * total_pairs + i) / rate."""
         self._reset_phase("steady", "s")
         self.latencies = []
+        self.slow_sends = []
         lateness: list[float] = []
 
         async def run(pair: Pair) -> None:
@@ -271,9 +279,13 @@ class Worker:
             if cid.startswith("s") and pair.received[cid] == 0 and cid not in pair.failed
         ]
         self.latencies.extend(missing)
+        self.slow_sends.extend(
+            sent for pair in self.pairs for cid, sent in pair.sent_at.items() if cid.startswith("s") and pair.received[cid] == 0
+        )
         return {
             "missing_after_drain": len(missing),
             "latencies_ms": self.latencies,
+            "slow_sends": self.slow_sends,
             "sent": self.phase_sent,
             "received": self.phase_received,
             "sends_done": sends_done,

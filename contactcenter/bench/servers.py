@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import resource
 import secrets
 import shutil
@@ -26,6 +27,8 @@ from contactcenter.processes import die_with_parent
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 
 APP_ASGI = "contactcenter.asgi:application"
+# contactcenter.runtime.GC_PAUSE_MESSAGE, as it appears in a server's log.
+_GC_PAUSE = re.compile(r"garbage collection \(generation \d\) paused the server for (\d+) ms")
 BASELINE_ASGI = "contactcenter.bench.baseline_asgi:application"
 
 
@@ -101,6 +104,7 @@ class ServerProcess:
     profile_path: Path | None = None
     profile_gil_only: bool = False
     proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    log_offset: int = field(default=0, init=False)
     profiler: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -171,6 +175,17 @@ class ServerProcess:
 
     def cpu_seconds(self) -> float:
         return proc_cpu_seconds(self.pid)
+
+    def new_gc_pauses_ms(self) -> list[float]:
+        """Pauses the server logged (contactcenter.runtime, >= CC_GC_WARN_MS) since the last call."""
+        try:
+            with open(self.log_path, "rb") as log:
+                log.seek(self.log_offset)
+                text = log.read().decode("utf-8", "replace")
+                self.log_offset = log.tell()
+        except OSError:
+            return []
+        return [float(m) for m in _GC_PAUSE.findall(text)]
 
     def log_tail(self) -> str:
         try:

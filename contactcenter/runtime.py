@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 import time
 from typing import Any
 
@@ -56,7 +57,8 @@ def watch_gc_pauses(*, warn_ms: float) -> None:
             started[0] = time.perf_counter()
             return
         paused_ms = (time.perf_counter() - started[0]) * 1000
-        if paused_ms >= warn_ms:
+        # At interpreter exit the log streams may be closed already; nobody waits then anyway.
+        if paused_ms >= warn_ms and not sys.is_finalizing():
             logger.warning(GC_PAUSE_MESSAGE, info["generation"], paused_ms)
 
     gc.callbacks.append(on_gc)

@@ -13,10 +13,11 @@ from contactcenter.runtime import parse_gc_threshold, tune_garbage_collector
 
 @pytest.fixture
 def restore_gc() -> Iterator[None]:
-    threshold = gc.get_threshold()
+    threshold, callbacks = gc.get_threshold(), list(gc.callbacks)
     yield
     gc.unfreeze()
     gc.set_threshold(*threshold)
+    gc.callbacks[:] = callbacks
 
 
 def test_a_threshold_setting_reads_as_three_integers() -> None:
@@ -50,11 +51,7 @@ def test_python_setting_leaves_the_collector_alone(settings: Any, restore_gc: No
 def test_a_long_collection_is_logged(caplog: pytest.LogCaptureFixture, restore_gc: None) -> None:
     from contactcenter.runtime import watch_gc_pauses
 
-    callbacks = list(gc.callbacks)
-    try:
-        watch_gc_pauses(warn_ms=0.0)
-        with caplog.at_level("WARNING", logger="contactcenter.runtime"):
-            gc.collect()
-    finally:
-        gc.callbacks[:] = callbacks
+    watch_gc_pauses(warn_ms=0.0)
+    with caplog.at_level("WARNING", logger="contactcenter.runtime"):
+        gc.collect()
     assert any("garbage collection (generation 2) paused the server" in r.getMessage() for r in caplog.records)

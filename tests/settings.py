@@ -21,3 +21,8 @@ if not DATABASE_URL:  # noqa: F405
     # A file rather than shared-cache memory: concurrent threads then queue on SQLite's busy
     # timeout as they do in the server, instead of failing with "table is locked".
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
+
+# Server-process GC tuning (contactcenter/runtime.py) is for daphne, not for the test process,
+# whose own large heap would only log pauses into the test output.
+CC_GC_THRESHOLD = "python"
+CC_GC_WARN_MS = 0.0

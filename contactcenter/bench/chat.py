@@ -469,11 +469,12 @@ def run(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
         "baseline": baseline,
         "idle": result or None,
         "config": {
-            "layer": "channels_redis.pubsub.RedisPubSubChannelLayer" if args.redis else "channels.layers.InMemoryChannelLayer",
+            "layer": "channels_redis.pubsub.RedisPubSubChannelLayer" if args.redis else "contactcenter.layers.InMemoryChannelLayer",
             "database": "postgresql" if args.redis else "sqlite",
             "processes": args.processes,
             "server": "daphne",
             "ping_interval_s": args.ping_interval,
+            "gc_threshold": os.environ.get("CC_GC_THRESHOLD") or "50000,20,100 (CC_GC_THRESHOLD default)",
             "rate_limit_frames_per_s": float(BENCH_RATE_LIMIT),
             "team_size": args.team_size,
             "steady_rate_per_s": args.rate,

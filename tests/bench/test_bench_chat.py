@@ -99,7 +99,7 @@ def test_tiny_run_checks_the_baseline_delivers_everything_too(embedded_report: d
 
 def test_tiny_run_names_the_embedded_server_config(embedded_report: dict[str, Any]) -> None:
     config = embedded_report["config"]
-    assert (config["database"], config["layer"], config["processes"]) == ("sqlite", "channels.layers.InMemoryChannelLayer", 1)
+    assert (config["database"], config["layer"], config["processes"]) == ("sqlite", "contactcenter.layers.InMemoryChannelLayer", 1)
     assert config["ping_interval_s"] > 0
     assert embedded_report["machine"]["cores"] >= 1
 

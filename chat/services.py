@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from chat import events
 from chat.access import agent_can_see
 from chat.models import Attachment, Conversation, Message
+from chat.selectors import latest_visitor_conversation
 from contactcenter.core.customers.models import Customer
 from contactcenter.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from contactcenter.core.events import publish_on_commit
@@ -92,6 +93,21 @@ def start_conversation(
         conversation.customer = customer
         _publish_summary(conversation, to_team=True)
     return conversation
+
+
+def open_visitor_conversation(
+    *, channel: Channel, customer: Customer, language: str, source_url: str = "", prechat: dict[str, str] | None = None
+) -> tuple[Conversation, bool]:
+    """The visitor's current (not closed) conversation on this channel, or a new one; True if new.
+
+    Two tabs, or a tab and an upload, may ask at once: the customer row lock makes them share one."""
+    with transaction.atomic():
+        Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk", flat=True).first()
+        existing = latest_visitor_conversation(customer_id=customer.pk, channel_id=channel.pk)
+        if existing is not None:
+            return existing, False
+        conversation = start_conversation(channel=channel, customer=customer, language=language, source_url=source_url, prechat=prechat)
+        return conversation, True
 
 
 def _validate_body(body: Any, *, has_attachments: bool) -> str:

@@ -11,15 +11,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from chat import selectors, services
+from chat import services
 from chat.access import access_attachment_for_visitor
+from chat.api import attachment_file_response
 from chat.events import attachment_payload
-from chat.models import Attachment, Conversation
 from chat.visitors import VisitorIdentity, read_token
 from contactcenter.core.customers.models import Customer, CustomerIdentity
 from contactcenter.core.customers.services import customer_for_visitor
@@ -130,23 +129,15 @@ def attachments(request: HttpRequest, channel: Channel, origin: str) -> HttpResp
     if (upload.size or 0) > limit:
         raise too_large
     customer = customer_for_visitor(visitor_id=identity.visitor_id)
-    conversation = _open_conversation(request, channel=channel, customer=customer)
+    # A file can be the first thing a visitor sends.
+    conversation, _created = services.open_visitor_conversation(
+        channel=channel,
+        customer=customer,
+        language=request.headers.get("Accept-Language", "en")[:20],
+        source_url=request.headers.get("Referer", "")[:2000],
+    )
     attachment = services.store_attachment(conversation_id=conversation.pk, sender=services.Sender.visitor(customer.pk), upload=upload)
     return JsonResponse(attachment_payload(attachment), status=201, json_dumps_params={"ensure_ascii": False})
-
-
-def _open_conversation(request: HttpRequest, *, channel: Channel, customer: Customer) -> Conversation:
-    """The visitor's current conversation, or a new one (a file can be the first thing sent)."""
-    with transaction.atomic():
-        conversation = selectors.latest_visitor_conversation(customer_id=customer.pk, channel_id=channel.pk)
-        if conversation is not None:
-            return conversation
-        return services.start_conversation(
-            channel=channel,
-            customer=customer,
-            language=request.headers.get("Accept-Language", "en")[:20],
-            source_url=request.headers.get("Referer", "")[:2000],
-        )
 
 
 @cors_endpoint
@@ -157,23 +148,4 @@ def attachment_file(request: HttpRequest, channel: Channel, origin: str, attachm
     identity = _visitor(request, channel)
     customer = _known_customer(identity)
     attachment = access_attachment_for_visitor(customer_id=customer.pk, channel_id=channel.pk, attachment_id=attachment_id)
-    return attachment_response(attachment)
-
-
-def attachment_response(attachment: Attachment) -> FileResponse:
-    """The file with headers that stop a browser from running it as a page."""
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise NotFound(_("No such attachment.")) from None
-    response = FileResponse(
-        handle,
-        content_type=attachment.content_type,
-        as_attachment=not attachment.is_image,
-        filename=attachment.filename,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Cross-Origin-Resource-Policy"] = "cross-origin"
-    return response
+    return attachment_file_response(attachment, cross_origin=True)

@@ -154,12 +154,11 @@ class WidgetSession(Session):
         channel, customer = self._require_hello()
         # Another tab of this visitor, or an upload over HTTP, may have started one since the
         # hello: join it rather than open a second conversation (never a closed one).
-        existing = selectors.latest_visitor_conversation(customer_id=customer.pk, channel_id=channel.pk)
-        if existing is not None:
-            return _visitor_view(existing)
-        conversation = services.start_conversation(
+        conversation, created = services.open_visitor_conversation(
             channel=channel, customer=customer, language=self.language, source_url=self.page_url, prechat=self.prechat
         )
+        if not created:
+            return _visitor_view(conversation)
         return events.visitor_conversation_view(conversation, last_public_seq=0)
 
     async def _open_new_conversation(self) -> None:

@@ -145,8 +145,10 @@ class _AnyAccept(BaseContentNegotiation):
         return renderer, renderer.media_type
 
 
-def attachment_file_response(attachment: Attachment) -> FileResponse:
-    """The file, with headers that stop a browser from running it as a page."""
+def attachment_file_response(attachment: Attachment, *, cross_origin: bool = False) -> FileResponse:
+    """The file, with headers that stop a browser from running it as a page.
+
+    ``cross_origin``: the widget fetches from the host page's origin."""
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
@@ -157,6 +159,8 @@ def attachment_file_response(attachment: Attachment) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
     response["Cache-Control"] = "private, max-age=3600"
+    if cross_origin:
+        response["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
 
 

@@ -23,11 +23,7 @@ _collector: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar(
 
 def publish_on_commit(group: str, event: dict[str, Any]) -> None:
     """Send ``event`` to ``group`` once the current transaction commits (at once outside one)."""
-    collector = _collector.get()
-    if collector is not None:
-        transaction.on_commit(lambda: collector.append((group, event)))
-    else:
-        transaction.on_commit(lambda: _send_now(group, event))
+    publish_many_on_commit([(group, event)])
 
 
 def publish_many_on_commit(events: list[Event]) -> None:
@@ -44,16 +40,6 @@ def publish_many_on_commit(events: list[Event]) -> None:
 def _send_many_now(events: list[Event]) -> None:
     if get_channel_layer() is not None:
         async_to_sync(send_collected)(events)
-
-
-def _send_now(group: str, event: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(group, event)
-    except Exception:  # the database is the guarantee; clients replay what the layer loses
-        logger.exception("group_send to %s failed", group)
 
 
 @contextlib.contextmanager

@@ -41,6 +41,9 @@ class Conversation(models.Model):
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Refreshed by the widget's hello and heartbeats (at most every 20 s): a queued visitor not seen
+    # for CC_VISITOR_GRACE_S has left, and their place in the queue is given up (abandoned).
+    visitor_last_seen_at = models.DateTimeField(_("visitor last seen at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("conversation")

@@ -74,6 +74,12 @@ def get_int(frame: dict[str, Any], key: str, *, default: int | None = None, mini
     return value
 
 
+def get_optional_int(frame: dict[str, Any], key: str, *, minimum: int = 0) -> int | None:
+    if frame.get(key) is None:
+        return None
+    return get_int(frame, key, minimum=minimum)
+
+
 def get_str(frame: dict[str, Any], key: str, *, default: str | None = None, max_len: int = 2000) -> str:
     value = frame.get(key, default)
     if value is None:

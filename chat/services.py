@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chat import events
@@ -22,6 +24,11 @@ from contactcenter.core.errors import Conflict, Forbidden, InvalidInput, NotFoun
 from contactcenter.core.events import publish_on_commit
 from contactcenter.core.inboxes.models import Channel
 from contactcenter.core.staff.models import AgentProfile
+from routing import errors as routing_errors
+from routing import services as routing
+from routing.models import Queue, QueueEntry
+
+logger = logging.getLogger(__name__)
 
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 SUPPORTED_LANGUAGES = ("en", "zh-hans")
@@ -78,7 +85,8 @@ def normalize_language(language: str | None) -> str:
 def start_conversation(
     *, channel: Channel, customer: Customer, language: str, source_url: str = "", prechat: dict[str, str] | None = None
 ) -> Conversation:
-    """Open a conversation for a visitor. Routing (issue 4) and the bot (issue 5) plug in here."""
+    """Open a conversation for a visitor and put it in line for an agent (routing picks the queue)."""
+    now = timezone.now()
     with transaction.atomic():
         conversation = Conversation.objects.create(
             channel=channel,
@@ -91,8 +99,147 @@ def start_conversation(
         )
         conversation.channel = channel
         conversation.customer = customer
+        entry = enqueue_conversation(conversation, now=now)
         _publish_summary(conversation, to_team=True)
+        dispatch_after_commit([entry.queue_id])
     return conversation
+
+
+# -- routing ---------------------------------------------------------------------------------------
+# Lock order with routing: queue entries (and agents' routing rows) first, the conversation row
+# last. Routing's handlers (assign_from_routing) lock the conversation while the dispatcher holds
+# entries, so nothing here may hold a conversation row while it waits for an entry.
+
+
+def default_queue(channel: Channel) -> Queue:
+    """The queue a channel's chats join when no source rule says otherwise: the oldest active chat
+    queue of the channel's team, made on first use so that a new channel routes without setup."""
+    queue = Queue.objects.filter(kind=Queue._meta.get_field("kind").default, team_id=channel.team_id, is_active=True).order_by("id").first()
+    if queue is not None:
+        return queue
+    name = f"{channel.team.name} chat" if channel.team_id is not None and channel.team is not None else "Chat"
+    queue, _created = Queue.objects.get_or_create(name=name[:100], defaults={"team_id": channel.team_id, "kind": "chat"})
+    return queue
+
+
+def enqueue_conversation(
+    conversation: Conversation, *, now: datetime, first_message: str = "", reason: str = "", priority: int = 0
+) -> QueueEntry:
+    """Put a conversation in line (source rules first, else the channel's default queue).
+
+    ``reason`` (e.g. the bot's handoff reason) is kept on the entry and shown to the agent who takes
+    it. The conversation moves to the queue's team, so exactly the agents who may be offered it can
+    see it. The caller dispatches after commit (``dispatch_after_commit``)."""
+    source = {
+        "channel_id": conversation.channel_id,
+        "page_url": conversation.source_url,
+        "first_message": first_message[:2000],
+        "customer_tags": [str(t) for t in (conversation.customer.tags or []) if isinstance(t, str)][:50],
+    }
+    common: dict[str, Any] = {
+        "kind": "chat",
+        "item_id": conversation.pk,
+        "now": now,
+        "priority": priority,
+        "language": conversation.language,
+        "source": source,
+        "customer_id": conversation.customer_id,
+        "note": reason[:2000],
+    }
+    try:
+        entry = routing.enqueue(queue=None, **common)
+    except routing_errors.NoQueue:
+        entry = routing.enqueue(queue=default_queue(conversation.channel), **common)
+    team_id = Queue.objects.filter(pk=entry.queue_id).values_list("team_id", flat=True).first()
+    if team_id is not None and team_id != conversation.team_id:
+        Conversation.objects.filter(pk=conversation.pk).update(team_id=team_id)
+        conversation.team_id = team_id
+    return entry
+
+
+def dispatch_after_commit(queue_ids: Collection[int] | None) -> None:
+    """Offer waiting work once the current transaction commits (new entry, decline, finished work, agent back).
+
+    A failure is logged, never raised: the periodic sweep tries again within a second or two."""
+    queue_list = None if queue_ids is None else sorted(set(queue_ids))
+
+    def run() -> None:
+        try:
+            routing.dispatch(now=timezone.now(), queue_ids=queue_list)
+        except Exception:
+            logger.exception("dispatch after commit failed; the periodic sweep will retry")
+
+    transaction.on_commit(run)
+
+
+def live_entry(conversation_id: int) -> QueueEntry | None:
+    return QueueEntry.objects.filter(kind="chat", item_id=conversation_id, status__in=QueueEntry.LIVE).first()
+
+
+def entry_in_hand(conversation_id: int) -> QueueEntry | None:
+    return (
+        QueueEntry.objects.filter(kind="chat", item_id=conversation_id, status=QueueEntry.Status.ASSIGNED, finished_at__isnull=True)
+        .order_by("-id")
+        .first()
+    )
+
+
+def assign_from_routing(*, conversation_id: int, agent_id: int, now: datetime, via: str, note: str = "") -> bool:
+    """Routing gave the conversation to an agent (offer accepted, auto-assign, take, transfer, supervisor).
+
+    Runs inside the routing transaction. False when the conversation is already over (the caller
+    then finishes the entry, so that nobody's load counts a chat that cannot be served)."""
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("channel", "customer", "assignee")
+        .filter(pk=conversation_id)
+        .first()
+    )
+    if conversation is None:
+        logger.warning("routing assigned chat %s, which does not exist", conversation_id)
+        return False
+    if conversation.status in (Conversation.Status.RESOLVED, Conversation.Status.CLOSED):
+        return False
+    agent = AgentProfile.objects.get(pk=agent_id)
+    previous = conversation.assignee
+    if previous is not None and previous.pk == agent.pk and conversation.status == Conversation.Status.OPEN:
+        return True
+    if previous is not None and previous.pk != agent.pk and via not in ("transfer", "supervisor"):
+        # Someone has it already (a take raced a take, or an offer was accepted meanwhile).
+        if via == "take":
+            raise Conflict(_("Someone else took this conversation first."), reason="already_taken")
+        return False
+    Conversation.objects.filter(pk=conversation.pk).update(assignee=agent, status=Conversation.Status.OPEN, assigned_at=now)
+    conversation.assignee, conversation.status, conversation.assigned_at = agent, Conversation.Status.OPEN, now
+    if previous is not None and previous.pk != agent.pk:
+        _system_message(
+            conversation,
+            event="transferred",
+            text=f"{previous.display_name} transferred the conversation to {agent.display_name}",
+            now=now,
+            agent_name=agent.display_name,
+            from_agent_name=previous.display_name,
+        )
+        publish_on_commit(
+            events.agent_group(previous.pk),
+            {"type": events.CONVERSATION_CHANGED, "conversation": events.conversation_summary(conversation)},
+        )
+    else:
+        _system_message(
+            conversation, event="agent_joined", text=f"{agent.display_name} joined the conversation", now=now, agent_name=agent.display_name
+        )
+    if note.strip():
+        _append(
+            conversation,
+            sender=Sender.system(),
+            body=note.strip(),
+            client_id=None,
+            internal=True,
+            now=now,
+            meta={"event": "routing_note", "via": via},
+        )
+    _publish_summary(conversation, to_team=True)
+    return True
 
 
 def open_visitor_conversation(
@@ -313,9 +460,15 @@ def _claim_attachments(*, conversation: Conversation, sender: Sender, attachment
 
 
 def _reopen(conversation: Conversation) -> None:
+    """A visitor wrote after the resolve: back to the same agent, or into the line when there is none.
+
+    Known gap: a conversation reopened with its agent does not count in that agent's routing load."""
     status = Conversation.Status.OPEN if conversation.assignee_id else Conversation.Status.QUEUED
     Conversation.objects.filter(pk=conversation.pk).update(status=status, resolved_at=None)
     conversation.status = status
+    if status == Conversation.Status.QUEUED:
+        entry = enqueue_conversation(conversation, now=timezone.now())
+        dispatch_after_commit([entry.queue_id])
 
 
 def _publish_summary(
@@ -339,6 +492,18 @@ def _publish_summary(
         publish_on_commit(events.conversation_group(conversation.pk), {"type": events.CONVERSATION_CHANGED, "visitor_view": view})
 
 
+def publish_summary(conversation: Conversation, *, to_team: bool = False) -> None:
+    """Tell the consoles (and the visitor) that a conversation changed; needs channel, customer and assignee loaded."""
+    _publish_summary(conversation, to_team=to_team)
+
+
+def post_system_message(*, conversation_id: int, event: str, text: str, now: datetime, **data: Any) -> Message:
+    """A line from the system in the transcript (e.g. "nobody is free, leave a message")."""
+    with transaction.atomic():
+        conversation = _lock(conversation_id)
+        return _system_message(conversation, event=event, text=text, now=now, **data)
+
+
 def _system_message(conversation: Conversation, *, event: str, text: str, now: datetime, **data: Any) -> Message:
     message, _payload = _append(
         conversation, sender=Sender.system(), body=text, client_id=None, internal=False, now=now, meta={"event": event, **data}
@@ -359,40 +524,111 @@ def _lock(conversation_id: int) -> Conversation:
 
 
 def take_conversation(*, conversation_id: int, agent: AgentProfile, now: datetime) -> Conversation:
-    """An agent takes an unassigned conversation; the first take wins, across processes."""
+    """抢单: an agent takes an unassigned conversation through routing; the first take wins, across processes."""
+    conversation = Conversation.objects.select_related("channel", "customer", "assignee").filter(pk=conversation_id).first()
+    if conversation is None or not agent_can_see(agent=agent, conversation=conversation):
+        raise NotFound(_("No such conversation."))
+    if conversation.assignee_id == agent.pk and conversation.status == Conversation.Status.OPEN:
+        return conversation  # a retried take
+    if conversation.status in (Conversation.Status.RESOLVED, Conversation.Status.CLOSED):
+        raise Conflict(_("This conversation is already over."), reason="conversation_closed")
+    if conversation.assignee_id is not None:
+        raise Conflict(_("Someone else took this conversation first."), reason="already_taken")
     with transaction.atomic():
+        entry = live_entry(conversation.pk)
+        if entry is None:  # e.g. still with the bot: it joins the line and is taken at once
+            try:
+                entry = enqueue_conversation(conversation, now=now)
+            except IntegrityError:  # another take queued it and took it meanwhile
+                raise Conflict(_("Someone else took this conversation first."), reason="already_taken") from None
+        try:
+            routing.take_from_pool(entry_id=entry.pk, agent=agent, now=now)
+        except routing_errors.AlreadyTaken:
+            raise Conflict(_("Someone else took this conversation first."), reason="already_taken") from None
+        except routing_errors.AtCapacity:
+            raise Conflict(
+                _("You already have %(n)d open conversations, your limit.") % {"n": agent.max_concurrent_chats}, reason="at_capacity"
+            ) from None
         conversation = _lock(conversation_id)
-        if not agent_can_see(agent=agent, conversation=conversation):
-            raise NotFound(_("No such conversation."))
-        if conversation.assignee_id == agent.pk and conversation.status == Conversation.Status.OPEN:
-            return conversation  # a retried take
-        if conversation.status in (Conversation.Status.RESOLVED, Conversation.Status.CLOSED):
+        if conversation.assignee_id != agent.pk:  # the conversation ended while we took it
             raise Conflict(_("This conversation is already over."), reason="conversation_closed")
-        if conversation.assignee_id is not None:
-            raise Conflict(_("Someone else took this conversation first."), reason="already_taken")
-        # Two takes of different conversations by one agent lock different rows; the agent's own row
-        # serialises them so that the count below cannot be passed (SQLite serialises all writers).
-        AgentProfile.objects.select_for_update().filter(pk=agent.pk).values_list("pk", flat=True).first()
-        open_count = Conversation.objects.filter(assignee=agent, status=Conversation.Status.OPEN).count()
-        if open_count >= agent.max_concurrent_chats:
-            raise Conflict(_("You already have %(n)d open conversations, your limit.") % {"n": open_count}, reason="at_capacity")
-        # Under the row lock this always matches; it stays conditional so that a take can never
-        # overwrite another assignee, whatever the isolation level.
-        taken = Conversation.objects.filter(
-            pk=conversation.pk, assignee__isnull=True, status__in=[Conversation.Status.QUEUED, Conversation.Status.BOT]
-        ).update(assignee=agent, status=Conversation.Status.OPEN, assigned_at=now)
-        if not taken:
-            raise Conflict(_("Someone else took this conversation first."), reason="already_taken")
-        conversation.assignee, conversation.status, conversation.assigned_at = agent, Conversation.Status.OPEN, now
-        _system_message(
-            conversation, event="agent_joined", text=f"{agent.display_name} joined the conversation", now=now, agent_name=agent.display_name
-        )
-        _publish_summary(conversation, to_team=True)
     return conversation
 
 
-def resolve_conversation(*, conversation_id: int, agent: AgentProfile, now: datetime) -> Conversation:
+def transfer_conversation(
+    *,
+    conversation_id: int,
+    by: AgentProfile,
+    now: datetime,
+    to_agent_id: int | None = None,
+    to_queue_id: int | None = None,
+    to_supervisor: bool = False,
+    note: str = "",
+) -> Conversation:
+    """Hand a conversation to another agent, back to a (team) queue, or to a supervisor, with a note
+    the next agent sees as an internal note. The visitor is told."""
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    if conversation is None or not agent_can_see(agent=by, conversation=conversation):
+        raise NotFound(_("No such conversation."))
+    if not isinstance(note, str) or len(note) > 2000:
+        raise InvalidInput(_("The note must be text of at most 2000 characters."), field="note")
+    to_agent = None
+    if to_agent_id is not None:
+        to_agent = AgentProfile.objects.filter(pk=to_agent_id, user__is_active=True).first()
+        if to_agent is None:
+            raise NotFound(_("No such agent."), field="to_agent_id")
+    to_queue = None
+    if to_queue_id is not None:
+        to_queue = Queue.objects.filter(pk=to_queue_id, kind="chat", is_active=True).first()
+        if to_queue is None:
+            raise NotFound(_("No such chat queue."), field="to_queue_id")
     with transaction.atomic():
+        entry = entry_in_hand(conversation_id)
+        if entry is None:
+            raise Conflict(_("Only a conversation in someone's hands can be transferred."), reason="not_assigned")
+        moved = routing.transfer(
+            entry_id=entry.pk, by=by, now=now, to_agent=to_agent, to_queue=to_queue, to_supervisor=to_supervisor, note=note.strip()
+        )
+        if to_queue is not None:
+            conversation = _lock(conversation_id)
+            previous = conversation.assignee
+            fields: dict[str, Any] = {"assignee": None, "status": Conversation.Status.QUEUED, "assigned_at": None}
+            if to_queue.team_id is not None:
+                fields["team_id"] = to_queue.team_id
+            Conversation.objects.filter(pk=conversation.pk).update(**fields)
+            conversation.assignee, conversation.status, conversation.assigned_at = None, Conversation.Status.QUEUED, None
+            if to_queue.team_id is not None:
+                conversation.team_id = to_queue.team_id
+            _system_message(
+                conversation, event="transferred_to_queue", text="You are being transferred; the next free agent will answer.", now=now
+            )
+            if note.strip():
+                _append(
+                    conversation,
+                    sender=Sender.system(),
+                    body=note.strip(),
+                    client_id=None,
+                    internal=True,
+                    now=now,
+                    meta={"event": "routing_note", "via": "transfer"},
+                )
+            if previous is not None:
+                publish_on_commit(
+                    events.agent_group(previous.pk),
+                    {"type": events.CONVERSATION_CHANGED, "conversation": events.conversation_summary(conversation)},
+                )
+            _publish_summary(conversation, to_team=True)
+            dispatch_after_commit([moved.queue_id])
+        else:
+            # The previous agent's load dropped: their queue may have work for them.
+            dispatch_after_commit([entry.queue_id])
+    return Conversation.objects.select_related("channel", "customer", "assignee").get(pk=conversation_id)
+
+
+def resolve_conversation(*, conversation_id: int, agent: AgentProfile, now: datetime) -> Conversation:
+    """The agent (or a supervisor) ends the conversation: the agent's load drops, wrap-up starts, the queue moves on."""
+    with transaction.atomic():
+        _release_routing(conversation_id, now=now)
         conversation = _lock(conversation_id)
         if not agent_can_see(agent=agent, conversation=conversation):
             raise NotFound(_("No such conversation."))
@@ -405,6 +641,38 @@ def resolve_conversation(*, conversation_id: int, agent: AgentProfile, now: date
         _system_message(conversation, event="resolved", text="The conversation was resolved", now=now, agent_name=agent.display_name)
         _publish_summary(conversation, to_team=True)
     return conversation
+
+
+def _release_routing(conversation_id: int, *, now: datetime) -> None:
+    """Routing rows first (lock order): finish the work in hand, or withdraw a waiting entry; then dispatch."""
+    finished = routing.finish(kind="chat", item_id=conversation_id, now=now)
+    cancelled = routing.cancel_entry(kind="chat", item_id=conversation_id, now=now, abandoned=False)
+    queue_ids = [e.queue_id for e in (finished, cancelled) if e is not None]
+    if queue_ids:
+        dispatch_after_commit(queue_ids)
+
+
+def visitor_left(*, conversation_id: int, now: datetime) -> bool:
+    """A queued visitor is gone (closed the page and did not come back within the grace): their place in
+    line is given up and counted as abandoned, and the conversation is closed. True if it was."""
+    with transaction.atomic():
+        entry = routing.cancel_entry(kind="chat", item_id=conversation_id, now=now, abandoned=True)
+        conversation = _lock(conversation_id)
+        if conversation.status not in (Conversation.Status.QUEUED, Conversation.Status.BOT):
+            return entry is not None
+        Conversation.objects.filter(pk=conversation.pk).update(status=Conversation.Status.CLOSED, closed_at=now)
+        conversation.status, conversation.closed_at = Conversation.Status.CLOSED, now
+        _system_message(conversation, event="visitor_left", text="The visitor left before an agent answered", now=now)
+        _publish_summary(conversation, to_team=True)
+    return True
+
+
+def touch_visitor(*, conversation_id: int, now: datetime, last_seen: datetime | None) -> datetime:
+    """Record that the visitor's widget is there (hello, heartbeat); written at most every 20 s."""
+    if last_seen is not None and now - last_seen < timedelta(seconds=20):
+        return last_seen
+    Conversation.objects.filter(pk=conversation_id).update(visitor_last_seen_at=now)
+    return now
 
 
 def mark_read(*, conversation_id: int, reader: Sender, seq: int) -> int:

@@ -37,14 +37,47 @@ def cmd_demo(args: argparse.Namespace) -> int:
     info = demo.load_sample_data(host=args.host, port=args.port)
     shop = demo.start_shop_site(host=args.host, port=args.port + 1, app_port=args.port)
     print(demo.banner(info, shop_url=shop), flush=True)
+    _start_ticker()
     _run_daphne(args.host, args.port)
     return 0
+
+
+def _start_ticker() -> None:
+    """The periodic jobs (routing sweep, departed visitors, ...) in a thread of this server process,
+    unless CC_IN_PROCESS_TICKER is off because a separate ``contactcenter tick`` runs them."""
+    from django.conf import settings
+
+    from contactcenter.core import periodic
+
+    if settings.CC_IN_PROCESS_TICKER:
+        periodic.start_thread()
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    """Run the periodic jobs in the foreground: once, or every ``--interval`` seconds."""
+    _setup(args.data_dir)
+    _migrate()
+    import time
+
+    from django.db import close_old_connections
+    from django.utils import timezone
+
+    from contactcenter.core import periodic
+
+    while True:
+        close_old_connections()
+        outcome = periodic.run_due(timezone.now(), force=args.once)
+        if args.once:
+            print(" ".join(f"{name}={result}" for name, result in sorted(outcome.items())), flush=True)
+            return 0 if all(result == "ok" for result in outcome.values()) else 1
+        time.sleep(args.interval)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     _setup(args.data_dir)
     if not args.no_migrate:
         _migrate()
+    _start_ticker()
     _run_daphne(args.host, args.port, extra=["--proxy-headers"] if args.proxy_headers else [])
     return 0
 
@@ -126,6 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-For from the load balancer")
     serve.add_argument("--data-dir", dest="data_dir_sub")
     serve.set_defaults(func=cmd_serve)
+
+    tick = sub.add_parser("tick", help="run the periodic jobs (routing sweep, ...) in the foreground")
+    tick.add_argument("--interval", type=float, default=1.0)
+    tick.add_argument("--once", action="store_true", help="run every job once, then exit")
+    tick.add_argument("--data-dir", dest="data_dir_sub")
+    tick.set_defaults(func=cmd_tick)
 
     admin = sub.add_parser("createadmin", help="create or update an admin login")
     admin.add_argument("username")

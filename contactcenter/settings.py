@@ -230,6 +230,11 @@ CC_RATE_FRAMES_PER_S = env.float("CC_RATE_FRAMES_PER_S", default=10.0)
 CC_RATE_BURST = env.int("CC_RATE_BURST", default=30)
 CC_RATE_STRIKES_BEFORE_CLOSE = env.int("CC_RATE_STRIKES_BEFORE_CLOSE", default=20)
 CC_ATTACHMENT_MAX_BYTES = env.int("CC_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Routing (docs/routing.md): a queued visitor whose widget has not been seen for this long has left.
+CC_VISITOR_GRACE_S = env.int("CC_VISITOR_GRACE_S", default=120)
+# demo and serve run the periodic jobs (routing sweep, ...) in a thread of their own process;
+# off when a separate `contactcenter tick` process does it.
+CC_IN_PROCESS_TICKER = env.bool("CC_IN_PROCESS_TICKER", default=True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

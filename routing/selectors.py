@@ -8,8 +8,10 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import DurationField, ExpressionWrapper, F
+from django.utils import timezone
 
 from contactcenter.core.staff.models import AgentProfile
+from contactcenter.core.staff.selectors import present_agents
 from routing.engine import DEFAULT_CAPACITY, WorkKind
 from routing.models import AgentRoutingState, Queue, QueueEntry
 
@@ -38,9 +40,9 @@ def average_handle_s(*, queue_id: int) -> float:
     return sum(seconds) / len(seconds) if seconds else DEFAULT_HANDLE_S
 
 
-def serving_slots(*, queue: Queue) -> int:
-    """Concurrent items the queue's online, unpaused agents can hold for its kind."""
-    agents = AgentProfile.objects.filter(status=AgentProfile.Status.ONLINE)
+def serving_slots(*, queue: Queue, now: datetime | None = None) -> int:
+    """Concurrent items the queue's online, present, unpaused agents can hold for its kind."""
+    agents = present_agents(now or timezone.now()).filter(status=AgentProfile.Status.ONLINE)
     if queue.team_id is not None:
         agents = agents.filter(teams__id=queue.team_id)
     paused = set(AgentRoutingState.objects.exclude(pause_reason="").values_list("agent_id", flat=True))

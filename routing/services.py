@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from contactcenter.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from contactcenter.core.staff.models import AgentProfile, AgentSkill
+from contactcenter.core.staff.selectors import present_agents
 from routing import events, handlers
 from routing.engine import (
     DEFAULT_CAPACITY,
@@ -211,7 +213,10 @@ def _snapshots(agents: Sequence[AgentProfile], states: dict[int, AgentRoutingSta
 
 
 def _language_codes(languages: Any) -> list[str]:
-    return [str(language) for language in languages or [] if isinstance(language, str)]
+    """The agent's languages; none listed means every language the product speaks (settings.LANGUAGES),
+    so that a newly set-up agent is not silently left out of every language-matching queue."""
+    codes = [str(language) for language in languages or [] if isinstance(language, str)]
+    return codes or [code for code, _name in settings.LANGUAGES]
 
 
 def _ensure_agent_states(agent_ids: Iterable[int]) -> None:
@@ -289,7 +294,7 @@ def dispatch(
         pointers = {s.queue_id: s for s in QueueState.objects.select_for_update().filter(queue_id__in=policies).order_by("queue_id")}
 
         team_ids = {queues[qid].team_id for qid in policies}
-        candidates = AgentProfile.objects.exclude(status=AgentProfile.Status.OFFLINE)
+        candidates = present_agents(now).exclude(status=AgentProfile.Status.OFFLINE)
         if None not in team_ids:
             candidates = candidates.filter(teams__id__in=team_ids).distinct()
         agent_ids = list(candidates.values_list("id", flat=True))

@@ -7,7 +7,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from chat import events, selectors, services
+from chat import events, routing_hooks, selectors, services
 from chat.access import access_conversation_for_agent
 from chat.models import Conversation
 from chat.protocol import (
@@ -16,6 +16,7 @@ from chat.protocol import (
     get_bool,
     get_int,
     get_int_list,
+    get_optional_int,
     get_str,
 )
 from chat.realtime.base import ConversationStream, Session, Transport, limits, run_service
@@ -23,6 +24,7 @@ from contactcenter.core.customers.selectors import customer_card
 from contactcenter.core.errors import NotFound, Unauthenticated
 from contactcenter.core.staff.models import AgentProfile, Team
 from contactcenter.core.staff.services import set_status, touch_presence
+from routing import events as routing_events
 
 
 class AgentSession(Session):
@@ -35,6 +37,10 @@ class AgentSession(Session):
         "take": "on_take",
         "resolve": "on_resolve",
         "status": "on_status",
+        "pause": "on_pause",
+        "accept_offer": "on_accept_offer",
+        "decline_offer": "on_decline_offer",
+        "transfer": "on_transfer",
         "ping": "on_ping",
     }
 
@@ -58,10 +64,18 @@ class AgentSession(Session):
         await self.transport.join(events.agent_group(self.agent.pk))
         for team_id in team_ids:
             await self.transport.join(events.team_group(team_id))
+        await self.transport.join(routing_events.agent_group(self.agent.pk))
         if self.agent.is_supervisor:
             await self.transport.join("supervisors")
+            await self.transport.join(routing_events.SUPERVISORS_GROUP)
         await self.send(await database_sync_to_async(self._ready)())
+        if self.agent.status == AgentProfile.Status.ONLINE:
+            # Back after a break in the heartbeat: work that waited for someone may be offered now.
+            await run_service(self._dispatch)
         return True
+
+    def _dispatch(self) -> None:
+        services.dispatch_after_commit(None)
 
     def _team_ids(self) -> list[int]:
         agent = self._agent()
@@ -80,6 +94,8 @@ class AgentSession(Session):
                 "max_concurrent_chats": agent.max_concurrent_chats,
             },
             "inbox": selectors.agent_inbox(agent=agent),
+            "offers": routing_hooks.pending_offers(agent.pk),
+            "pause_reason": routing_hooks.pause_reason(agent.pk),
             "limits": limits(),
         }
 
@@ -194,8 +210,48 @@ class AgentSession(Session):
 
     async def on_status(self, frame: dict[str, Any]) -> None:
         status = get_str(frame, "status", max_len=16)
-        agent = await run_service(set_status, agent=self._agent(), status=status, now=timezone.now())
+        agent = await run_service(self._set_status, status=status)
         self.agent = agent
+
+    def _set_status(self, *, status: str) -> AgentProfile:
+        agent = set_status(agent=self._agent(), status=status, now=timezone.now())
+        if status == AgentProfile.Status.ONLINE:
+            services.dispatch_after_commit(None)
+        return agent
+
+    async def on_pause(self, frame: dict[str, Any]) -> None:
+        """Pause routing with a reason (lunch, training, ...) or resume with an empty one; status stays."""
+        reason = get_str(frame, "reason", default="", max_len=64)
+        await run_service(routing_hooks.set_pause, agent=self._agent(), reason=reason, now=timezone.now())
+        await self.send({"type": "paused", "reason": reason.strip()})
+
+    async def on_accept_offer(self, frame: dict[str, Any]) -> None:
+        offer_id = get_int(frame, "offer_id", minimum=1)
+        conversation_id = await run_service(routing_hooks.accept_offer, offer_id=offer_id, agent=self._agent(), now=timezone.now())
+        await self.send({"type": "offer_accepted", "offer_id": offer_id, "conversation_id": conversation_id})
+
+    async def on_decline_offer(self, frame: dict[str, Any]) -> None:
+        offer_id = get_int(frame, "offer_id", minimum=1)
+        conversation_id = await run_service(routing_hooks.decline_offer, offer_id=offer_id, agent=self._agent(), now=timezone.now())
+        await self.send({"type": "offer_declined", "offer_id": offer_id, "conversation_id": conversation_id})
+
+    async def on_transfer(self, frame: dict[str, Any]) -> None:
+        conversation_id = get_int(frame, "conversation_id", minimum=1)
+        to_agent_id = get_optional_int(frame, "to_agent_id", minimum=1)
+        to_queue_id = get_optional_int(frame, "to_queue_id", minimum=1)
+        to_supervisor = get_bool(frame, "to_supervisor")
+        note = get_str(frame, "note", default="", max_len=2000)
+        await run_service(
+            services.transfer_conversation,
+            conversation_id=conversation_id,
+            by=self._agent(),
+            now=timezone.now(),
+            to_agent_id=to_agent_id,
+            to_queue_id=to_queue_id,
+            to_supervisor=to_supervisor,
+            note=note,
+        )
+        await self.send({"type": "transferred", "conversation_id": conversation_id})
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
         last_seqs = await database_sync_to_async(self._heartbeat)(list(self.streams))
@@ -231,3 +287,15 @@ class AgentSession(Session):
             await self.send({"type": "read", "conversation_id": event["conversation_id"], "by": event["by"], "seq": event["seq"]})
         elif kind == "agent.status_changed":
             await self.send({"type": "agent_status", "agent_id": event["agent_id"], "status": event["status"]})
+        elif kind == routing_events.OFFERED and event.get("kind") == "chat":
+            await self.send(
+                routing_hooks.offer_frame(
+                    event["offer_id"], event["item_id"], event["queue_id"], event.get("expires_at"), event.get("note", "")
+                )
+            )
+        elif kind == routing_events.OFFER_WITHDRAWN and event.get("kind") == "chat":
+            await self.send({"type": "offer_withdrawn", "conversation_id": event["item_id"], "reason": event.get("reason", "")})
+        elif kind == routing_events.ASSIGNED and event.get("kind") == "chat" and event.get("assigned_agent_id") == agent.pk:
+            await self.send({"type": "assigned", "conversation_id": event["item_id"], "via": event.get("via", "")})
+        elif kind == routing_events.AGENT_STATE_CHANGED:
+            await self.send({"type": "agent_state", "agent_id": event["agent_id"], "pause_reason": event.get("pause_reason", "")})

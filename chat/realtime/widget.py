@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from typing import Any
 
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from chat import events, selectors, services
+from chat import events, routing_hooks, selectors, services
 from chat.models import Conversation
 from chat.protocol import (
     CLOSE_FORBIDDEN_ORIGIN,
@@ -52,6 +53,7 @@ class WidgetSession(Session):
         self.page_url = ""
         self.prechat: dict[str, str] = {}
         self.stream: ConversationStream | None = None
+        self.seen_at: datetime | None = None  # last write of the conversation's visitor_last_seen_at
 
     async def connect(self) -> bool:
         """Check the channel and the page's origin; False means the transport was closed."""
@@ -94,6 +96,7 @@ class WidgetSession(Session):
         await self.send(welcome)
         if self.stream is not None:
             await self.stream.replay(self, last_seq)
+            await self._send_position()
 
     def _hello(self, token: str) -> tuple[dict[str, Any], int | None]:
         assert self.channel is not None
@@ -102,6 +105,8 @@ class WidgetSession(Session):
             token, identity = issue_token(channel_id=self.channel.pk)
         customer = customer_for_visitor(visitor_id=identity.visitor_id)
         conversation = selectors.latest_visitor_conversation(customer_id=customer.pk, channel_id=self.channel.pk)
+        if conversation is not None:
+            self.seen_at = services.touch_visitor(conversation_id=conversation.pk, now=timezone.now(), last_seen=None)
         channel = self.channel
         welcome = {
             "type": "welcome",
@@ -138,6 +143,7 @@ class WidgetSession(Session):
         view = await run_service(self._start, current_id=self.conversation_id)
         await self._follow(view["id"])
         await self.send({"type": "conversation", "conversation": view})
+        await self._send_position()
 
     def _start(self, *, current_id: int | None) -> dict[str, Any]:
         _, customer = self._require_hello()
@@ -167,6 +173,18 @@ class WidgetSession(Session):
         view = await run_service(self._new_conversation)
         await self._follow(view["id"])
         await self.send({"type": "conversation", "conversation": view})
+        await self._send_position()
+
+    async def _send_position(self) -> None:
+        """Where the visitor stands in line, read from the database (live changes come as events)."""
+        if self.stream is not None:
+            frame = await database_sync_to_async(self._position)(self.stream.conversation_id)
+            if frame is not None:
+                await self.send(frame)
+
+    def _position(self, conversation_id: int) -> dict[str, Any] | None:
+        self.seen_at = services.touch_visitor(conversation_id=conversation_id, now=timezone.now(), last_seen=self.seen_at)
+        return routing_hooks.position_frame(conversation_id)
 
     async def on_message(self, frame: dict[str, Any]) -> None:
         _, customer = self._require_hello()
@@ -236,10 +254,17 @@ class WidgetSession(Session):
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
         last_seq = None
+        position = None
         if self.stream is not None:
-            last_seq = await database_sync_to_async(_last_public_seq)(self.stream.conversation_id)
+            last_seq, position = await database_sync_to_async(self._heartbeat)(self.stream.conversation_id)
             await self.stream.catch_up(self, last_seq)
+        if position is not None:
+            await self.send(position)
         await self.send({"type": "pong", "last_seq": last_seq})
+
+    def _heartbeat(self, conversation_id: int) -> tuple[int, dict[str, Any] | None]:
+        """One thread hop: the last public seq (to catch up), the place in line, and "the visitor is here"."""
+        return _last_public_seq(conversation_id), self._position(conversation_id)
 
     async def on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
@@ -254,6 +279,16 @@ class WidgetSession(Session):
             await self.send({"type": "typing", "from": "agent", "name": event.get("name", ""), "is_typing": event["is_typing"]})
         elif kind == events.READ and event.get("by") == "agent":
             await self.send({"type": "read", "by": "agent", "seq": event["seq"]})
+        elif kind == routing_hooks.QUEUE_POSITION:
+            if event.get("conversation_id") == self.conversation_id:
+                await self.send(
+                    {
+                        "type": "queue_position",
+                        "conversation_id": event["conversation_id"],
+                        "position": event["position"],
+                        "eta_s": event["eta_s"],
+                    }
+                )
         elif kind in (events.PRESENCE, "staff.availability"):
             await self.send({"type": "presence", "agents_online": event["agents_online"]})
 

@@ -191,14 +191,14 @@ class Recorder:
         self.frames: dict[str, list[dict[str, Any]]] = {"widget": [], "agent": []}
 
     def watch(self, client: Client, role: str) -> Client:
-        recv = client.recv
+        recv = client.recv_any
 
         async def recording_recv(timeout: float = 3) -> dict[str, Any]:
             frame = await recv(timeout)
             self.frames[role].append(frame)
             return frame
 
-        client.recv = recording_recv  # type: ignore[method-assign]
+        client.recv_any = recording_recv  # type: ignore[method-assign]
         return client
 
 
@@ -332,6 +332,37 @@ async def run_scenario(settings: Any) -> Recorder:
     await busy_console.recv_error()
     await console.send({"type": "join", "conversation_id": "7"})
     await console.recv_error()
+
+    # Routing: pauses, offers declined, withdrawn and accepted, a transfer, positions in line.
+    await rival_console.send({"type": "pause", "reason": "training"})
+    await rival_console.recv_type("paused")
+    await console.send({"type": "pause", "reason": "lunch"})
+    await console.recv_type("paused")
+    await console.recv_type("agent_state")
+    await console.send({"type": "pause", "reason": ""})
+    await console.recv_type("paused")
+    waiting_visitor, _, waiting_conv = await visitor_with_conversation(channel.public_key, "Is anyone there?")
+    rec.watch(waiting_visitor, "widget")
+    offer = await console.recv_until(lambda f: f["type"] == "offer" and f["conversation_id"] == waiting_conv)
+    await console.send({"type": "decline_offer", "offer_id": offer["offer_id"]})
+    await console.recv_type("offer_declined")
+    await console.send({"type": "accept_offer", "offer_id": offer["offer_id"]})
+    await console.recv_error()
+    await waiting_visitor.send({"type": "ping"})
+    await waiting_visitor.recv_type("queue_position")
+    await console.send({"type": "status", "status": "online"})  # back online: what waits is offered again
+    await console.recv_until(lambda f: f["type"] == "offer" and f["conversation_id"] == waiting_conv)
+    await console.send({"type": "resolve", "conversation_id": waiting_conv})
+    answers = {(await console.recv_until(lambda f: f["type"] in ("resolved", "offer_withdrawn")))["type"] for _ in range(2)}
+    assert answers == {"resolved", "offer_withdrawn"}
+    next_visitor, _, next_conv = await visitor_with_conversation(channel.public_key, "Hello?")
+    offer = await console.recv_until(lambda f: f["type"] == "offer" and f["conversation_id"] == next_conv)
+    await console.send({"type": "accept_offer", "offer_id": offer["offer_id"]})
+    answers = {(await console.recv_until(lambda f: f["type"] in ("offer_accepted", "assigned")))["type"] for _ in range(2)}
+    assert answers == {"offer_accepted", "assigned"}
+    await console.send({"type": "transfer", "conversation_id": next_conv, "to_agent_id": rival.pk, "note": "Billing question"})
+    await console.recv_type("transferred")
+    await rival_console.recv_type("assigned")
     await console.send({"type": "archive", "conversation_id": conv_id})
     await console.recv_error()
 
@@ -374,7 +405,7 @@ async def run_scenario(settings: Any) -> Recorder:
     assert await unknown.closed_with() == 4404
     nobody = rec.watch((await agent_raw(None)), "agent")
     assert await nobody.closed_with() == 4401
-    for client in (again, fresh, console, rival_console, busy_console, other_visitor):
+    for client in (again, fresh, console, rival_console, busy_console, other_visitor, waiting_visitor, next_visitor):
         await client.close()
     return rec
 
@@ -419,6 +450,10 @@ ANSWERS = {
     ("agent", "take"): "taken",
     ("agent", "resolve"): "resolved",
     ("agent", "status"): "agent_status",
+    ("agent", "accept_offer"): "offer_accepted",
+    ("agent", "decline_offer"): "offer_declined",
+    ("agent", "transfer"): "transferred",
+    ("agent", "pause"): "paused",
     ("agent", "ping"): "pong",
 }
 
@@ -461,10 +496,19 @@ async def prepared_agent(example: Example) -> tuple[Client, dict[str, Any]]:
     agent = await sync_to_async(AgentFactory)(teams=[channel.team])
     frame = dict(example.frame)
     console, _ = await agent_socket(agent.user)
+    if example.type in ("accept_offer", "decline_offer"):
+        _, _, conv_id = await visitor_with_conversation(channel.public_key)
+        offer = await console.recv_until(lambda f: f["type"] == "offer" and f["conversation_id"] == conv_id)
+        frame["offer_id"] = offer["offer_id"]
+        return console, frame
     if "conversation_id" not in frame:
         return console, frame
     _, _, conv_id = await visitor_with_conversation(channel.public_key)
     frame["conversation_id"] = conv_id
+    if "to_agent_id" in frame:
+        frame["to_agent_id"] = (await sync_to_async(AgentFactory)(teams=[channel.team])).pk
+    if "to_queue_id" in frame:
+        frame["to_queue_id"] = await sync_to_async(lambda: services.default_queue(channel).pk)()
     if example.type != "take":
         await taken_by(console, conv_id)
     if frame.get("attachments"):

@@ -21,6 +21,11 @@ class Closed(AssertionError):
         self.code = code
 
 
+# Routing's notices (queue positions, offers, assignments): tests of other behaviour read past them
+# with recv(); recv_type()/recv_until() and drain() still see them.
+ROUTING_FRAMES = frozenset({"queue_position", "offer", "offer_withdrawn", "assigned", "agent_state"})
+
+
 class Client:
     def __init__(self, communicator: WebsocketCommunicator) -> None:
         self.ws = communicator
@@ -35,6 +40,13 @@ class Client:
         await self.ws.send_input({"type": "websocket.receive", "bytes": data})
 
     async def recv(self, timeout: float = 3) -> dict[str, Any]:
+        """The next frame, reading past routing's notices."""
+        while True:
+            frame = await self.recv_any(timeout)
+            if frame["type"] not in ROUTING_FRAMES:
+                return frame
+
+    async def recv_any(self, timeout: float = 3) -> dict[str, Any]:
         output = await self.ws.receive_output(timeout)
         if output["type"] == "websocket.close":
             raise Closed(output.get("code"))
@@ -52,7 +64,7 @@ class Client:
     async def recv_until(self, test: Callable[[dict[str, Any]], bool], *, timeout: float = 3, what: str = "matching") -> dict[str, Any]:
         skipped: list[str] = []
         for _ in range(500):
-            frame = await self.recv(timeout)
+            frame = await self.recv_any(timeout)
             if test(frame):
                 return frame
             skipped.append(frame["type"])
@@ -71,7 +83,7 @@ class Client:
         """Every frame that arrives until the socket has been quiet for ``timeout``."""
         frames = []
         while not await self.ws.receive_nothing(timeout=timeout):
-            frames.append(await self.recv())
+            frames.append(await self.recv_any())
         return frames
 
     async def no_more_messages(self, timeout: float = 0.3) -> bool:

@@ -12,6 +12,8 @@ class Customer(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     language = models.CharField(_("language"), max_length=16, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Labels such as "vip": routing's source rules can send tagged customers to a queue or priority.
+    tags = models.JSONField(_("tags"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -89,7 +89,35 @@ def load_sample_data(*, host: str, port: int) -> DemoInfo:
         )
         channel.allowed_origins = sorted(set(channel.allowed_origins) | set(origins))
         channel.save(update_fields=["allowed_origins"])
+        _routing(teams)
     return DemoInfo(base_url=base_url, channel_key=DEMO_CHANNEL_KEY, logins=logins)
+
+
+def _routing(teams: dict[str, Team]) -> None:
+    """Two chat queues and two source rules (docs/routing.md): VIPs first in Sales, the returns page to Support."""
+    from routing.models import Queue, SourceRule
+
+    sales, _ = Queue.objects.get_or_create(
+        name="Sales chat",
+        defaults={
+            "team": teams["sales"],
+            "kind": "chat",
+            "strategy": "round_robin",
+            "offer_timeout_s": 30,
+            "max_wait_s": 600,
+            "overflow_action": Queue.OverflowAction.TICKET,
+        },
+    )
+    support, _ = Queue.objects.get_or_create(
+        name="Support chat",
+        defaults={"team": teams["support"], "kind": "chat", "strategy": "least_load", "offer_timeout_s": 30},
+    )
+    SourceRule.objects.get_or_create(
+        name="VIP customers first", defaults={"position": 0, "customer_tags": ["vip"], "queue": sales, "priority": 10}
+    )
+    SourceRule.objects.get_or_create(
+        name="Returns page to Support", defaults={"position": 10, "page_url_globs": ["*/returns*"], "queue": support}
+    )
 
 
 def create_admin(*, username: str, email: str, password: str, keep_password: bool = False) -> None:

@@ -240,6 +240,39 @@ class ConversationListView(APIView):
         return Response({"results": results})
 
 
+class TransferAgentOut(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    status = serializers.CharField()
+    paused = serializers.BooleanField()
+    teams = serializers.ListField(child=serializers.CharField())
+
+
+class TransferQueueOut(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    team = serializers.CharField(allow_null=True)
+    waiting = serializers.IntegerField()
+
+
+class TransferTargets(serializers.Serializer[Any]):
+    agents = TransferAgentOut(many=True)
+    queues = TransferQueueOut(many=True)
+
+
+class TransferTargetsView(APIView):
+    @extend_schema(
+        operation_id="chat_transfer_targets",
+        summary="Agents and chat queues this conversation can be transferred to (the transfer itself is a WebSocket frame)",
+        responses={200: TransferTargets, **ERRORS},
+        tags=["chat"],
+    )
+    def get(self, request: Request, conversation_id: int) -> Response:
+        agent = _agent(request)
+        access_conversation_for_agent(agent=agent, conversation_id=conversation_id)
+        return Response(selectors.transfer_targets(agent=agent))
+
+
 class ConversationMessagesView(APIView):
     @extend_schema(
         operation_id="chat_conversation_messages",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 
 from chat.access import conversations_visible_to_agent
 from chat.events import conversation_summary, message_payload
@@ -99,3 +99,32 @@ def agent_conversations(*, agent: AgentProfile, status: str | None = None, assig
     elif assigned_to_me is False:
         qs = qs.filter(assignee__isnull=True)
     return _summaries(qs)
+
+
+def transfer_targets(*, agent: AgentProfile) -> dict[str, Any]:
+    """Whom a conversation can go to: the other active agents (with status and routing pause) and the active chat queues."""
+    from routing.models import AgentRoutingState, Queue, QueueEntry
+
+    paused = set(AgentRoutingState.objects.exclude(pause_reason="").values_list("agent_id", flat=True))
+    agents = []
+    for other in AgentProfile.objects.filter(user__is_active=True).exclude(pk=agent.pk).prefetch_related("teams").order_by("display_name"):
+        agents.append(
+            {
+                "id": other.pk,
+                "name": other.display_name,
+                "status": other.status,
+                "paused": other.pk in paused,
+                "teams": [team.name for team in other.teams.all()],
+            }
+        )
+    waiting = dict(
+        QueueEntry.objects.filter(kind="chat", status__in=QueueEntry.LIVE)
+        .values_list("queue_id")
+        .annotate(n=Count("id"))
+        .values_list("queue_id", "n")
+    )
+    queues = [
+        {"id": queue.pk, "name": queue.name, "team": queue.team.name if queue.team else None, "waiting": waiting.get(queue.pk, 0)}
+        for queue in Queue.objects.filter(kind="chat", is_active=True).select_related("team").order_by("name")
+    ]
+    return {"agents": agents, "queues": queues}

@@ -14,5 +14,10 @@ urlpatterns: list[URLPattern] = [
         api.ConversationAttachmentsView.as_view(),
         name="chat-conversation-attachments",
     ),
+    path(
+        "api/chat/conversations/<int:conversation_id>/transfer-targets",
+        api.TransferTargetsView.as_view(),
+        name="chat-conversation-transfer-targets",
+    ),
     path("api/chat/attachments/<int:attachment_id>", api.AttachmentFileView.as_view(), name="chat-attachment-file"),
 ]

@@ -75,6 +75,7 @@ def _config(request: HttpRequest, agent: AgentProfile) -> dict[str, Any]:
         "api": {
             "upload": "/api/chat/conversations/{id}/attachments",
             "attachment": "/api/chat/attachments/{id}",
+            "transfer_targets": "/api/chat/conversations/{id}/transfer-targets",
         },
         "statuses": list(AgentProfile.Status.values),
         "i18n": js_catalog(),

@@ -49,6 +49,8 @@
  *   cc-attachment        an attachment in a message (img or download button); data-attachment-id
  *   cc-upload            a file being uploaded (before it becomes a message)
  *   cc-notice            a transient error line above the composer (upload refused, ...)
+ *   cc-queue             place in line while waiting for an agent (hidden otherwise); data-position;
+ *                        cc-queue-position and cc-queue-eta are its two texts
  */
 (function () {
   "use strict";
@@ -137,6 +139,15 @@
       you: "You",
       agent: "Agent",
       bot: "Assistant",
+      queue_position: "You are number {n} in line",
+      queue_next: "You are next in line",
+      queue_eta: "Estimated wait: {eta}",
+      eta_minutes: "about {n} min",
+      eta_soon: "less than a minute",
+      transferred: "{from} handed the conversation to {name}",
+      transferred_to_queue: "You are being transferred; the next free agent will answer.",
+      no_agent_available: "Sorry, nobody is free to answer right now. Leave your message here and we will get back to you.",
+      visitor_left: "This chat ended while you were away. Write again any time.",
     },
     "zh-hans": {
       open_chat: "打开在线客服",
@@ -177,6 +188,15 @@
       you: "我",
       agent: "客服",
       bot: "智能助手",
+      queue_position: "您前面还有 {ahead} 位，当前排在第 {n} 位",
+      queue_next: "下一位就是您",
+      queue_eta: "预计等待：{eta}",
+      eta_minutes: "约 {n} 分钟",
+      eta_soon: "不到 1 分钟",
+      transferred: "{from} 已将会话转给 {name}",
+      transferred_to_queue: "正在为您转接，下一位空闲的客服会为您服务。",
+      no_agent_available: "抱歉，目前没有空闲的客服。请在这里留言，我们会尽快回复您。",
+      visitor_left: "您离开期间会话已结束。如有问题，欢迎随时留言。",
     },
   };
 
@@ -204,7 +224,24 @@
     reopened: function () {
       return t("reopened");
     },
+    transferred: function (meta) {
+      return t("transferred", { from: meta.from_agent_name || t("agent"), name: meta.agent_name || t("agent") });
+    },
+    transferred_to_queue: function () {
+      return t("transferred_to_queue");
+    },
+    no_agent_available: function () {
+      return t("no_agent_available");
+    },
+    visitor_left: function () {
+      return t("visitor_left");
+    },
   };
+
+  function etaText(seconds) {
+    if (typeof seconds !== "number" || seconds < 60) return t("eta_soon");
+    return t("eta_minutes", { n: Math.round(seconds / 60) });
+  }
 
   // ------------------------------------------------------------------------------- storage
 
@@ -763,6 +800,11 @@
       state.agentsOnline = !!frame.agents_online;
       render();
     },
+    queue_position: function (frame) {
+      if (!state.conversation || frame.conversation_id !== state.conversation.id) return;
+      state.queue = { position: frame.position, eta_s: frame.eta_s };
+      render();
+    },
     pong: function (frame) {
       clearTimeout(conn.pongTimer);
       if (typeof frame.last_seq === "number" && frame.last_seq > state.lastSeq) {
@@ -817,6 +859,7 @@
 
   function resetConversation() {
     state.conversation = null;
+    state.queue = null;
     state.messages = new Map();
     state.deliveredIds = new Set();
     state.lastSeq = 0;
@@ -1208,6 +1251,9 @@
     ".banner{background:#fef3c7;color:#92400e;font-size:12.5px;padding:6px 16px;text-align:center;flex:none;}",
     ".banner.fatal{background:#fee2e2;color:#991b1b;}",
     ".banner[hidden]{display:none;}",
+    ".queue{display:flex;flex-wrap:wrap;justify-content:space-between;gap:2px 10px;background:#eff6ff;color:#1e3a8a;font-size:12.5px;padding:7px 16px;border-bottom:1px solid #dbeafe;flex:none;}",
+    ".queue .eta{color:#1d4ed8;opacity:.85;}",
+    ".queue[hidden]{display:none;}",
     ".body{flex:1;overflow-y:auto;padding:16px 14px 8px;background:#f6f7f9;display:flex;flex-direction:column;overscroll-behavior:contain;}",
     ".messages{display:flex;flex-direction:column;}",
     ".row{display:flex;flex-direction:column;max-width:82%;margin-top:2px;}",
@@ -1314,6 +1360,11 @@
     ui.banner = el("div", { class: "banner", testid: "cc-connection", role: "status" });
     ui.banner.hidden = true;
 
+    ui.queueText = el("span", { testid: "cc-queue-position" });
+    ui.queueEta = el("span", { class: "eta", testid: "cc-queue-eta" });
+    ui.queue = el("div", { class: "queue", testid: "cc-queue", role: "status", "aria-live": "polite" }, ui.queueText, ui.queueEta);
+    ui.queue.hidden = true;
+
     ui.greeting = el(
       "div",
       { class: "row greeting first", testid: "cc-greeting" },
@@ -1376,6 +1427,7 @@
       { class: "panel", testid: "cc-panel", role: "dialog", "aria-label": t("chat"), "data-connection": "connecting" },
       header,
       ui.banner,
+      ui.queue,
       ui.body,
       ui.typing,
       ui.notice,
@@ -1472,6 +1524,17 @@
       ui.banner.textContent = state.everOnline ? t("reconnecting") : t("connecting");
     } else {
       ui.banner.hidden = true;
+    }
+
+    // Place in line while waiting for an agent.
+    var conv = state.conversation;
+    var waiting = state.queue && conv && !conv.agent && (conv.status === "queued" || conv.status === "bot");
+    ui.queue.hidden = !waiting;
+    if (waiting) {
+      var n = state.queue.position;
+      ui.queue.setAttribute("data-position", String(n));
+      ui.queueText.textContent = n <= 1 ? t("queue_next") : t("queue_position", { n: n, ahead: n - 1 });
+      ui.queueEta.textContent = t("queue_eta", { eta: etaText(state.queue.eta_s) });
     }
 
     // Greeting.

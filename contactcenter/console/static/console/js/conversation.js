@@ -25,6 +25,7 @@ export class ConversationView {
     this.statusChip = $("[data-testid=conversation-status]");
     this.meta = $("[data-role=meta]");
     this.takeButton = $("[data-testid=take-button]");
+    this.transferButton = $("[data-testid=transfer-button]");
     this.resolveButton = $("[data-testid=resolve-button]");
     this.closeButton = $("[data-testid=close-conversation]");
     this.readonlyBanner = $("[data-testid=readonly-banner]");
@@ -55,6 +56,7 @@ export class ConversationView {
     this.typingHideTimer = null;
 
     this.takeButton.addEventListener("click", () => app.take());
+    this.transferButton.addEventListener("click", () => app.openTransfer());
     this.resolveButton.addEventListener("click", () => app.resolve());
     this.closeButton.addEventListener("click", () => app.closeConversation());
     this.backButton.addEventListener("click", () => app.backFromHistory());
@@ -181,7 +183,10 @@ export class ConversationView {
     const takeable = !open.readOnly && summary && !summary.assignee && (summary.status === "queued" || summary.status === "bot");
     const resolvable =
       !open.readOnly && active && (!summary.assignee || summary.assignee.id === me.id || me.isSupervisor);
+    const transferable = !open.readOnly && summary && summary.status === "open" && summary.assignee && (summary.assignee.id === me.id || me.isSupervisor);
     this.takeButton.hidden = !takeable;
+    this.transferButton.hidden = !transferable;
+    this.transferButton.disabled = Boolean(open.busy) || !this.app.online;
     this.resolveButton.hidden = !resolvable;
     this.takeButton.disabled = Boolean(open.busy) || !this.app.online;
     this.resolveButton.disabled = Boolean(open.busy) || !this.app.online;
@@ -285,6 +290,11 @@ export class ConversationView {
     if (meta.event === "agent_joined") return t("%(name)s joined the conversation", { name });
     if (meta.event === "resolved") return name ? t("%(name)s resolved the conversation", { name }) : t("The conversation was resolved");
     if (meta.event === "reopened") return t("The conversation was reopened");
+    if (meta.event === "transferred") return t("%(from)s transferred the conversation to %(name)s", { from: meta.from_agent_name || "", name });
+    if (meta.event === "transferred_to_queue") return t("Transferred to a queue; waiting for the next agent");
+    if (meta.event === "visitor_left") return t("The visitor left before an agent answered");
+    if (meta.event === "no_agent_available") return t("Nobody answered in time; the visitor was asked to leave a message");
+    if (meta.event === "routing_note") return t("Note for the next agent: %(note)s", { note: message.body });
     return message.body;
   }
 

@@ -8,6 +8,7 @@ import { h } from "./dom.js";
 import { errorText, presenceLabel, setupI18n, t } from "./i18n.js";
 import { InboxView, isMine, isUnassigned } from "./inbox.js";
 import { Outbox } from "./outbox.js";
+import { OfferTray, PausePicker, TransferDialog } from "./routing.js";
 
 const READ_DEBOUNCE_MS = 300;
 const OUTBOX_CHECK_MS = 2000;
@@ -38,6 +39,16 @@ class ConsoleApp {
       onOpen: (id) => this.openConversation(id),
     });
     this.view = new ConversationView($("[data-role=conversation]"), this);
+    this.offers = new OfferTray($("[data-testid=offers]"), {
+      onAccept: (offer) => this.answerOffer(offer, "accept_offer"),
+      onDecline: (offer) => this.answerOffer(offer, "decline_offer"),
+      summaryFor: (id) => this.summaries.get(id) || null,
+    });
+    this.pause = new PausePicker($("[data-testid=pause-select]"), { onChange: (reason) => this.setPause(reason) });
+    this.transferDialog = new TransferDialog($("[data-testid=transfer-dialog]"), {
+      loadTargets: (id) => this.loadTransferTargets(id),
+      onSubmit: (frame) => this.transfer(frame),
+    });
     this.card = new CustomerCard($("[data-testid=customer-card]"), { onOpenHistory: (summary) => this.openHistory(summary) });
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     this.conn = new AgentConnection({
@@ -83,6 +94,14 @@ class ConsoleApp {
       taken: this.onTaken,
       resolved: this.onResolved,
       agent_status: this.onAgentStatus,
+      offer: this.onOffer,
+      offer_withdrawn: this.onOfferWithdrawn,
+      offer_accepted: this.onOfferAccepted,
+      offer_declined: this.onOfferDeclined,
+      assigned: this.onAssigned,
+      transferred: this.onTransferred,
+      paused: this.onPaused,
+      agent_state: this.onAgentState,
       error: this.onError,
     }[frame.type];
     if (handler) handler.call(this, frame);
@@ -97,6 +116,8 @@ class ConsoleApp {
     for (const summary of [...frame.inbox.mine, ...frame.inbox.unassigned]) fresh.set(summary.id, summary);
     if (this.open && !fresh.has(this.open.id) && this.summaries.has(this.open.id)) fresh.set(this.open.id, this.summaries.get(this.open.id));
     this.summaries = fresh;
+    this.offers.set(frame.offers || []);
+    this.pause.show(frame.pause_reason || "");
     this.renderInbox();
     if (this.open) {
       this.open.busy = false;
@@ -165,6 +186,7 @@ class ConsoleApp {
     const listed = isMine(summary, this.me.id) || isUnassigned(summary);
     if (listed || (this.open && this.open.id === summary.id)) this.summaries.set(summary.id, summary);
     else this.summaries.delete(summary.id);
+    if (this.offers.has(summary.id)) this.offers.render();
     if (this.readyOnce && !known && isUnassigned(summary)) this._announce(summary);
     if (this.open && this.open.id === summary.id) {
       this.open.summary = summary;
@@ -199,9 +221,7 @@ class ConsoleApp {
     if (this.open && this.open.id === frame.conversation_id) {
       // The `conversation` frame with the new assignee follows; show the result at once.
       this.open.busy = false;
-      if (this.open.summary) this.open.summary = { ...this.open.summary, assignee: { id: this.me.id, name: this.me.name }, status: "open" };
-      this.view.renderHeader();
-      this.view.setMode("reply");
+      this._heldByMe(frame.conversation_id);
     }
   }
 
@@ -220,8 +240,110 @@ class ConsoleApp {
     }
   }
 
+  // ------------------------------------------------------------------------------ routing
+
+  onOffer(frame) {
+    this.offers.add(frame);
+    const summary = this.summaries.get(frame.conversation_id);
+    this._announce(summary || { id: frame.conversation_id, customer: { name: t("Conversation #%(id)s", { id: frame.conversation_id }) } });
+  }
+
+  onOfferWithdrawn(frame) {
+    if (this.offers.has(frame.conversation_id) && frame.reason === "taken") this.toast(t("Someone else took that conversation."), "info");
+    this.offers.remove(frame.conversation_id);
+  }
+
+  answerOffer(offer, type) {
+    if (this.sendFrame({ type, offer_id: offer.offer_id, ref: `offer-${offer.offer_id}` })) this.offers.setBusy(offer.conversation_id, true);
+    else this.toast(t("Not connected. Try again in a moment."), "error");
+  }
+
+  onOfferAccepted(frame) {
+    this.offers.remove(frame.conversation_id);
+    this.openConversation(frame.conversation_id);
+    // Like a take: it is mine now (the `conversation` frame confirms it); answer, not a note.
+    this._heldByMe(frame.conversation_id);
+  }
+
+  _heldByMe(conversationId) {
+    if (!this.open || this.open.id !== conversationId) return;
+    if (this.open.summary) this.open.summary = { ...this.open.summary, assignee: { id: this.me.id, name: this.me.name }, status: "open" };
+    this.view.renderHeader();
+    this.view.setMode("reply");
+  }
+
+  onOfferDeclined(frame) {
+    this.offers.remove(frame.conversation_id);
+  }
+
+  onAssigned(frame) {
+    this.offers.remove(frame.conversation_id);
+    if (frame.via === "transfer" || frame.via === "supervisor") this.toast(t("A conversation was transferred to you."), "info");
+  }
+
+  setPause(reason) {
+    if (!this.sendFrame({ type: "pause", reason, ref: "pause" })) {
+      this.toast(t("Not connected. Try again in a moment."), "error");
+      this.pause.show(this.me.pauseReason || "");
+    }
+  }
+
+  onPaused(frame) {
+    this.me.pauseReason = frame.reason;
+    this.pause.show(frame.reason);
+  }
+
+  onAgentState(frame) {
+    if (frame.agent_id === this.me.id) {
+      this.me.pauseReason = frame.pause_reason;
+      this.pause.show(frame.pause_reason);
+    }
+  }
+
+  openTransfer() {
+    if (this.open) this.transferDialog.open(this.open.id);
+  }
+
+  async loadTransferTargets(conversationId) {
+    let response;
+    try {
+      response = await fetch(this.config.api.transfer_targets.replace("{id}", String(conversationId)), {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
+    } catch {
+      throw new Error(t("Could not load the agents and queues; check the connection."));
+    }
+    const body = await response.json().catch(() => null);
+    if (!response.ok) throw new Error(errorText(body || {}, { serverWorded: true }));
+    return body;
+  }
+
+  transfer(frame) {
+    if (this.sendFrame({ ...frame, ref: `transfer-${frame.conversation_id}` })) {
+      if (this.open && this.open.id === frame.conversation_id) {
+        this.open.busy = true;
+        this.view.renderHeader();
+      }
+    } else this.toast(t("Not connected. Try again in a moment."), "error");
+  }
+
+  onTransferred(frame) {
+    if (this.open && this.open.id === frame.conversation_id) {
+      this.open.busy = false;
+      this.view.renderHeader();
+    }
+    this.toast(t("Conversation transferred."), "ok");
+  }
+
   onError(frame) {
     const ref = frame.ref;
+    if (typeof ref === "string" && ref.startsWith("offer-")) {
+      const offer = this.offers.byOfferId(Number(ref.slice(6)));
+      if (offer) this.offers.remove(offer.conversation_id);
+      this.toast(errorText(frame), "error");
+      return;
+    }
     if (typeof ref === "string" && this.outbox.get(ref)) {
       // Retrying cannot fix these; everything else (rate limits, server hiccups) is sent again.
       const permanent = ["invalid", "forbidden", "not_found", "conflict", "too_large"].includes(frame.code);

@@ -711,6 +711,8 @@ def finish(*, kind: str, item_id: int, now: datetime) -> QueueEntry | None:
                 fields.append("last_call_ended_at")
             if fields:
                 state.save(update_fields=fields)
+            if wrap_up_s > 0:
+                _agent_state_changed(state, now)
         _queue_changed(entry.queue_id)
     return entry
 
@@ -721,10 +723,22 @@ def set_pause(*, agent: AgentProfile, reason: str, now: datetime) -> AgentRoutin
         state = _lock_agent_states([agent.pk])[agent.pk]
         state.pause_reason = reason.strip()[:64]
         state.save(update_fields=["pause_reason"])
-        payload = {"type": events.AGENT_STATE_CHANGED, "agent_id": agent.pk, "pause_reason": state.pause_reason, "at": now.isoformat()}
-        events.publish(events.agent_group(agent.pk), payload)
-        events.publish(events.SUPERVISORS_GROUP, payload)
+        _agent_state_changed(state, now)
     return state
+
+
+def _agent_state_changed(state: AgentRoutingState, now: datetime) -> None:
+    """Tell the agent's consoles and the supervisors: paused (with the reason) or not, and wrap-up until when."""
+    wrap_up = state.wrap_up_until if state.wrap_up_until is not None and state.wrap_up_until > now else None
+    payload = {
+        "type": events.AGENT_STATE_CHANGED,
+        "agent_id": state.agent_id,
+        "pause_reason": state.pause_reason,
+        "wrap_up_until": wrap_up.isoformat() if wrap_up else None,
+        "at": now.isoformat(),
+    }
+    events.publish(events.agent_group(state.agent_id), payload)
+    events.publish(events.SUPERVISORS_GROUP, payload)
 
 
 def sweep(*, now: datetime, limit: int = 200) -> DispatchResult:

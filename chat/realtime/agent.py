@@ -298,4 +298,11 @@ class AgentSession(Session):
         elif kind == routing_events.ASSIGNED and event.get("kind") == "chat" and event.get("assigned_agent_id") == agent.pk:
             await self.send({"type": "assigned", "conversation_id": event["item_id"], "via": event.get("via", "")})
         elif kind == routing_events.AGENT_STATE_CHANGED:
-            await self.send({"type": "agent_state", "agent_id": event["agent_id"], "pause_reason": event.get("pause_reason", "")})
+            await self.send(
+                {
+                    "type": "agent_state",
+                    "agent_id": event["agent_id"],
+                    "pause_reason": event.get("pause_reason", ""),
+                    "wrap_up_until": event.get("wrap_up_until"),
+                }
+            )

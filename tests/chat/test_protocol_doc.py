@@ -369,8 +369,12 @@ async def run_scenario(settings: Any) -> Recorder:
     # Leave, resolve, and a closed conversation.
     await console.send({"type": "leave", "conversation_id": conv_id})
     await console.recv_type("left")
+    from routing.models import Queue
+
+    await Queue.objects.filter(team_id=channel.team_id).aupdate(wrap_up_s=30)
     await console.send({"type": "resolve", "conversation_id": conv_id})
     await console.recv_type("resolved")
+    await console.recv_until(lambda f: f["type"] == "agent_state" and f["wrap_up_until"] is not None)
     await again.recv_until(lambda f: f["type"] == "conversation" and f["conversation"]["status"] == "resolved")
     await Conversation.objects.filter(pk=conv_id).aupdate(status=Conversation.Status.CLOSED)
     await console.send({"type": "message", "conversation_id": conv_id, "client_id": "a-9", "body": "One more thing"})

@@ -1,4 +1,4 @@
-"""The ``contactcenter`` command: demo, serve, createadmin, bench, and Django's manage commands."""
+"""The ``contactcenter`` command: demo, serve, tick, createadmin, faq, simulate, bench, and Django's manage commands."""
 
 from __future__ import annotations
 
@@ -141,6 +141,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_faq(args: argparse.Namespace) -> int:
+    from contactcenter import cli_faq
+
+    _setup(args.data_dir)
+    _migrate()
+    return cli_faq.run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="contactcenter", description="Self-hosted customer contact server.")
     parser.add_argument("--data-dir", help="where SQLite, uploads and the secret key live (default ./var or $CC_DATA_DIR)")
@@ -198,6 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--patience-s", type=float, default=None, help="mean patience; callers hang up after it")
     simulate.add_argument("--json", action="store_true")
     simulate.set_defaults(func=cmd_simulate)
+
+    from contactcenter import cli_faq
+
+    cli_faq.add_parser(sub)
+    sub.choices["faq"].set_defaults(func=cmd_faq)
 
     sub.add_parser("manage", help="run a Django management command (migrate, shell, ...)", add_help=False)
     sub.add_parser("bench", help="benchmarks: bench chat ...", add_help=False)

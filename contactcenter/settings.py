@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "contactcenter.core.staff",
     "contactcenter.core.inboxes",
     "routing",
+    "bot",
     "chat",
     "widget",
     "contactcenter.console",
@@ -235,6 +236,10 @@ CC_VISITOR_GRACE_S = env.int("CC_VISITOR_GRACE_S", default=120)
 # demo and serve run the periodic jobs (routing sweep, ...) in a thread of their own process;
 # off when a separate `contactcenter tick` process does it.
 CC_IN_PROCESS_TICKER = env.bool("CC_IN_PROCESS_TICKER", default=True)
+# FAQ bot (docs/bot.md): how often each process checks whether the knowledge base changed, and
+# how long a channel's external Rasa assistant may take before the built-in bot answers instead.
+CC_BOT_INDEX_CHECK_S = env.float("CC_BOT_INDEX_CHECK_S", default=1.0)
+CC_RASA_TIMEOUT_S = env.float("CC_RASA_TIMEOUT_S", default=3.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

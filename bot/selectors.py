@@ -1,0 +1,141 @@
+"""Reads: what the bot would do with a question, knowledge-base search for agents, and the list of
+questions the bot could not answer (or answered unhelpfully), grouped for the KB owners."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from bot import knowledge
+from bot.models import Article, BotTurn
+from bot.policy import Decision, decide
+from bot.retrieval.encoder import Encoder
+from bot.retrieval.text import has_cjk, normalize, tokens
+from contactcenter.core.staff.models import AgentProfile
+
+FAILED = Q(action__in=[BotTurn.Action.SUGGEST, BotTurn.Action.CLARIFY]) | Q(helpful=False) | Q(reason="no_answer")
+
+
+def question_language(text: str, hint: str | None = None) -> str:
+    """'zh' or 'en': the hint when given (zh, zh-hans, en...), else guessed from the text."""
+    if hint:
+        return "zh" if hint.lower().startswith("zh") else "en"
+    return "zh" if has_cjk(text) else "en"
+
+
+def ask(
+    question: str, *, language: str | None = None, team_id: int | None = None, failures: int = 0, encoder: Encoder | None = None
+) -> Decision:
+    """What the bot does with ``question`` (no side effects: services.record_turn logs it)."""
+    question = question.strip()[:2000]
+    index = knowledge.current_index(encoder=encoder)
+    candidates = index.search(question, language=question_language(question, language), team_id=team_id, limit=5) if question else []
+    return decide(question, candidates, failures=failures)
+
+
+def failures_in(conversation_id: int) -> int:
+    """Turns of this conversation that did not help: suggestions, questions without an answer,
+    answers rated 'no'. Two of them and the bot hands off."""
+    return BotTurn.objects.filter(FAILED, conversation_id=conversation_id).count()
+
+
+def visible_articles(agent: AgentProfile) -> QuerySet[Article]:
+    """Public and internal articles, and the agent's own personal notes."""
+    return Article.objects.filter(Q(audience__in=[Article.Audience.PUBLIC, Article.Audience.INTERNAL]) | Q(owner=agent))
+
+
+def search_articles(
+    agent: AgentProfile,
+    *,
+    text: str = "",
+    mode: str = "fuzzy",
+    tag: str = "",
+    status: str = "",
+    updated_after: datetime | None = None,
+    updated_before: datetime | None = None,
+    limit: int = 50,
+) -> list[Article]:
+    """Knowledge-base search for agents: ``mode`` 'exact' (the phrase as typed, in question,
+    phrasings or answer) or 'fuzzy' (keyword tokens, tolerant of word order and one-character
+    differences, ranked by overlap); filtered by tag, status and time of the last change."""
+    articles = visible_articles(agent)
+    if tag:
+        articles = articles.filter(tags__icontains=tag.strip())
+    if status:
+        articles = articles.filter(status=status)
+    if updated_after is not None:
+        articles = articles.filter(updated_at__gte=updated_after)
+    if updated_before is not None:
+        articles = articles.filter(updated_at__lt=updated_before)
+    text = text.strip()
+    if not text:
+        return list(articles.order_by("-updated_at")[:limit])
+    if mode == "exact":
+        found = articles.filter(Q(question__icontains=text) | Q(answer__icontains=text) | Q(phrasings__icontains=text))
+        return list(found.order_by("-updated_at")[:limit])
+    wanted = set(tokens(text))
+    if tag:
+        wanted.discard(tag)
+    ranked: list[tuple[float, int, Article]] = []
+    for article in articles.only(
+        "id", "external_id", "question", "phrasings", "answer", "tags", "status", "audience", "updated_at", "language"
+    ):
+        haystack = " ".join([article.question, *article.phrasings, article.answer])
+        have = set(tokens(haystack))
+        overlap = len(wanted & have) / max(1, len(wanted))
+        ratio = difflib.SequenceMatcher(None, normalize(text), normalize(article.question)).ratio()
+        score = max(overlap, ratio)
+        if score >= 0.34:
+            ranked.append((-score, article.pk, article))
+    return [article for _, _, article in sorted(ranked)[:limit]]
+
+
+@dataclass(frozen=True)
+class QuestionGroup:
+    """Questions the bot failed on that mean the same thing, with how often and the latest."""
+
+    question: str
+    count: int
+    unhelpful: int
+    last_asked: datetime
+    examples: list[str]
+    article_id: int | None
+
+
+def unanswered(*, since: datetime | None = None, limit: int = 50, similarity: float = 0.6) -> list[QuestionGroup]:
+    """Handed-off-for-no-answer, suggested-only and rated-unhelpful questions, grouped by wording
+    (keyword overlap), biggest group first: what the knowledge base should answer next."""
+    turns = BotTurn.objects.filter(FAILED)
+    if since is not None:
+        turns = turns.filter(created_at__gte=since)
+    groups: list[dict[str, Any]] = []
+    for turn in turns.order_by("-created_at")[:2000]:
+        words = set(tokens(turn.question))
+        for group in groups:
+            shared = len(words & group["words"]) / max(1, min(len(words), len(group["words"])))
+            if shared >= similarity:
+                group["turns"].append(turn)
+                break
+        else:
+            groups.append({"words": words, "turns": [turn]})
+    result = [_group(g["turns"]) for g in groups]
+    return sorted(result, key=lambda g: (-g.count, -g.last_asked.timestamp()))[:limit]
+
+
+def _group(turns: Iterable[BotTurn]) -> QuestionGroup:
+    turns = list(turns)
+    examples = list(dict.fromkeys(t.question for t in turns))[:5]
+    articles = [t.article_id for t in turns if t.helpful is False and t.article_id is not None]
+    return QuestionGroup(
+        question=turns[0].question,
+        count=len(turns),
+        unhelpful=sum(1 for t in turns if t.helpful is False),
+        last_asked=max(t.created_at for t in turns),
+        examples=examples,
+        article_id=articles[0] if articles else None,
+    )

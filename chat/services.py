@@ -83,9 +83,18 @@ def normalize_language(language: str | None) -> str:
 
 
 def start_conversation(
-    *, channel: Channel, customer: Customer, language: str, source_url: str = "", prechat: dict[str, str] | None = None
+    *,
+    channel: Channel,
+    customer: Customer,
+    language: str,
+    source_url: str = "",
+    prechat: dict[str, str] | None = None,
+    first_message: str = "",
 ) -> Conversation:
-    """Open a conversation for a visitor and put it in line for an agent (routing picks the queue)."""
+    """Open a conversation for a visitor and put it in line for an agent (routing picks the queue).
+
+    ``first_message``: the text the conversation opens with, when a message opens it (source rules
+    on keywords read it)."""
     now = timezone.now()
     with transaction.atomic():
         conversation = Conversation.objects.create(
@@ -99,7 +108,7 @@ def start_conversation(
         )
         conversation.channel = channel
         conversation.customer = customer
-        entry = enqueue_conversation(conversation, now=now)
+        entry = enqueue_conversation(conversation, now=now, first_message=first_message)
         _publish_summary(conversation, to_team=True)
         dispatch_after_commit([entry.queue_id])
     return conversation
@@ -243,17 +252,26 @@ def assign_from_routing(*, conversation_id: int, agent_id: int, now: datetime, v
 
 
 def open_visitor_conversation(
-    *, channel: Channel, customer: Customer, language: str, source_url: str = "", prechat: dict[str, str] | None = None
+    *,
+    channel: Channel,
+    customer: Customer,
+    language: str,
+    source_url: str = "",
+    prechat: dict[str, str] | None = None,
+    first_message: str = "",
 ) -> tuple[Conversation, bool]:
     """The visitor's current (not closed) conversation on this channel, or a new one; True if new.
 
+    ``first_message`` is the message that opens a new one, if a message does (routing reads it).
     Two tabs, or a tab and an upload, may ask at once: the customer row lock makes them share one."""
     with transaction.atomic():
         Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk", flat=True).first()
         existing = latest_visitor_conversation(customer_id=customer.pk, channel_id=channel.pk)
         if existing is not None:
             return existing, False
-        conversation = start_conversation(channel=channel, customer=customer, language=language, source_url=source_url, prechat=prechat)
+        conversation = start_conversation(
+            channel=channel, customer=customer, language=language, source_url=source_url, prechat=prechat, first_message=first_message
+        )
         return conversation, True
 
 

@@ -156,21 +156,27 @@ class WidgetSession(Session):
                 return _visitor_view(conversation)
         return self._new_conversation()
 
-    def _new_conversation(self) -> dict[str, Any]:
+    def _new_conversation(self, *, first_message: str = "") -> dict[str, Any]:
         channel, customer = self._require_hello()
         # Another tab of this visitor, or an upload over HTTP, may have started one since the
         # hello: join it rather than open a second conversation (never a closed one).
         conversation, created = services.open_visitor_conversation(
-            channel=channel, customer=customer, language=self.language, source_url=self.page_url, prechat=self.prechat
+            channel=channel,
+            customer=customer,
+            language=self.language,
+            source_url=self.page_url,
+            prechat=self.prechat,
+            first_message=first_message,
         )
         if not created:
             return _visitor_view(conversation)
         return events.visitor_conversation_view(conversation, last_public_seq=0)
 
-    async def _open_new_conversation(self) -> None:
+    async def _open_new_conversation(self, *, first_message: str) -> None:
         # Its own step before the first message, so that the socket is in the conversation's group
-        # before anything can be posted there (an agent's reply is never missed).
-        view = await run_service(self._new_conversation)
+        # before anything can be posted there (an agent's reply is never missed). Routing gets the
+        # message's text now: the queue is chosen when the conversation opens (keyword rules).
+        view = await run_service(self._new_conversation, first_message=first_message)
         await self._follow(view["id"])
         await self.send({"type": "conversation", "conversation": view})
         await self._send_position()
@@ -191,8 +197,9 @@ class WidgetSession(Session):
         client_id = services.validate_client_id(frame.get("client_id"))
         body = frame.get("body", "")
         attachment_ids = get_int_list(frame, "attachments")
+        first_message = body if isinstance(body, str) else ""
         if self.stream is None:
-            await self._open_new_conversation()
+            await self._open_new_conversation(first_message=first_message)
         post = functools.partial(
             run_service,
             services.post_message,
@@ -208,7 +215,7 @@ class WidgetSession(Session):
             if error.details.get("reason") != "conversation_closed":
                 raise
             # Closed between two frames (by an agent or a timer): the message opens a fresh one.
-            await self._open_new_conversation()
+            await self._open_new_conversation(first_message=first_message)
             result = await post(conversation_id=self.stream.conversation_id, now=timezone.now())
         stream = self.stream
         await self.send(

@@ -139,11 +139,14 @@ def enqueue_conversation(
     ``reason`` (e.g. the bot's handoff reason) is kept on the entry and shown to the agent who takes
     it. The conversation moves to the queue's team, so exactly the agents who may be offered it can
     see it. The caller dispatches after commit (``dispatch_after_commit``)."""
+    # The stored tags, not the loaded customer's: a widget session holds its customer from the hello,
+    # and a tag added since (an agent marks the visitor "vip") must route this conversation already.
+    tags = Customer.objects.filter(pk=conversation.customer_id).values_list("tags", flat=True).first() or []
     source = {
         "channel_id": conversation.channel_id,
         "page_url": conversation.source_url,
         "first_message": first_message[:2000],
-        "customer_tags": [str(t) for t in (conversation.customer.tags or []) if isinstance(t, str)][:50],
+        "customer_tags": [str(t) for t in tags if isinstance(t, str)][:50],
     }
     common: dict[str, Any] = {
         "kind": "chat",

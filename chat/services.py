@@ -26,7 +26,8 @@ from contactcenter.core.inboxes.models import Channel
 from contactcenter.core.staff.models import AgentProfile
 from routing import errors as routing_errors
 from routing import services as routing
-from routing.models import Queue, QueueEntry
+from routing.models import Offer, Queue, QueueEntry
+from routing.selectors import queue_ids_served_by
 
 logger = logging.getLogger(__name__)
 
@@ -641,8 +642,9 @@ def transfer_conversation(
             _publish_summary(conversation, to_team=True)
             dispatch_after_commit([moved.queue_id])
         else:
-            # The previous agent's load dropped: their queue may have work for them.
-            dispatch_after_commit([entry.queue_id])
+            # The previous agent's load dropped: the most urgent work of any queue they serve may be theirs now.
+            freed = [entry.assigned_agent_id] if entry.assigned_agent_id is not None else []
+            dispatch_after_commit({entry.queue_id, *queue_ids_served_by(agent_ids=freed, kind="chat")})
     return Conversation.objects.select_related("channel", "customer", "assignee").get(pk=conversation_id)
 
 
@@ -665,12 +667,17 @@ def resolve_conversation(*, conversation_id: int, agent: AgentProfile, now: date
 
 
 def _release_routing(conversation_id: int, *, now: datetime) -> None:
-    """Routing rows first (lock order): finish the work in hand, or withdraw a waiting entry; then dispatch."""
+    """Routing rows first (lock order): finish the work in hand, or withdraw a waiting entry; then dispatch
+    every queue the freed agents serve (the assignee, or whoever held an offer of the withdrawn entry)."""
+    waiting = live_entry(conversation_id)
+    freed = list(waiting.offers.filter(status=Offer.Status.PENDING).values_list("agent_id", flat=True)) if waiting else []
     finished = routing.finish(kind="chat", item_id=conversation_id, now=now)
     cancelled = routing.cancel_entry(kind="chat", item_id=conversation_id, now=now, abandoned=False)
-    queue_ids = [e.queue_id for e in (finished, cancelled) if e is not None]
+    if finished is not None and finished.assigned_agent_id is not None:
+        freed.append(finished.assigned_agent_id)
+    queue_ids = {e.queue_id for e in (finished, cancelled) if e is not None}
     if queue_ids:
-        dispatch_after_commit(queue_ids)
+        dispatch_after_commit(queue_ids | set(queue_ids_served_by(agent_ids=freed, kind="chat")))
 
 
 def visitor_left(*, conversation_id: int, now: datetime) -> bool:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import DurationField, ExpressionWrapper, F
+from django.db.models import DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from contactcenter.core.staff.models import AgentProfile
@@ -73,6 +74,18 @@ def entry_position(*, entry: QueueEntry) -> Position | None:
         if position.entry.pk == entry.pk:
             return position
     return None
+
+
+def queue_ids_served_by(*, agent_ids: Collection[int], kind: str) -> list[int]:
+    """The active queues of this kind whose work these agents may be offered: their teams' queues and those without a team.
+
+    When an agent's slot frees up, these are the queues to dispatch: the most urgent work of any of
+    them comes first, not simply more of the queue the finished work came from."""
+    if not agent_ids:
+        return []
+    team_ids = AgentProfile.teams.through.objects.filter(agentprofile_id__in=list(agent_ids)).values_list("team_id", flat=True)
+    served = Queue.objects.filter(kind=kind, is_active=True).filter(Q(team__isnull=True) | Q(team_id__in=team_ids))
+    return list(served.order_by("id").values_list("id", flat=True))
 
 
 def waiting_count(*, queue_id: int) -> int:

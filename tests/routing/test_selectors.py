@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from routing import services
+from routing.models import Queue
 from routing.selectors import DEFAULT_HANDLE_S, average_handle_s, queue_positions
 from tests.routing.helpers import at, make_agent, make_queue
 
@@ -46,3 +47,16 @@ def test_business_hours_open_and_close_the_queue_in_their_time_zone() -> None:
     assert is_open(queue=queue, now=at(0))
     assert not is_open(queue=queue, now=at(3600))
     assert is_open(queue=make_queue(), now=at(3600))  # no hours: always open
+
+
+def test_the_queues_an_agent_serves_are_the_active_ones_of_their_teams_and_those_without_a_team() -> None:
+    from routing.selectors import queue_ids_served_by
+
+    own = make_queue()
+    agent = make_agent(team=own.team)
+    anyone = Queue.objects.create(name="anyone", team=None)
+    make_queue()  # another team's
+    make_queue(team=own.team, kind="call")
+    make_queue(team=own.team, is_active=False)
+    assert queue_ids_served_by(agent_ids=[agent.pk], kind="chat") == [own.pk, anyone.pk]
+    assert queue_ids_served_by(agent_ids=[], kind="chat") == []

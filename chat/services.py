@@ -621,19 +621,11 @@ def transfer_conversation(
             conversation.assignee, conversation.status, conversation.assigned_at = None, Conversation.Status.QUEUED, None
             if to_queue.team_id is not None:
                 conversation.team_id = to_queue.team_id
+            # The note travels on the new entry: in the offer, then as an internal note once someone
+            # has the conversation (assign_from_routing), once.
             _system_message(
                 conversation, event="transferred_to_queue", text="You are being transferred; the next free agent will answer.", now=now
             )
-            if note.strip():
-                _append(
-                    conversation,
-                    sender=Sender.system(),
-                    body=note.strip(),
-                    client_id=None,
-                    internal=True,
-                    now=now,
-                    meta={"event": "routing_note", "via": "transfer"},
-                )
             if previous is not None:
                 publish_on_commit(
                     events.agent_group(previous.pk),

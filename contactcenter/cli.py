@@ -1,4 +1,4 @@
-"""The ``contactcenter`` command: demo, serve, tick, createadmin, faq, simulate, bench, and Django's manage commands."""
+"""The ``contactcenter`` command: demo, serve, tick, createadmin, faq, rasa-actions, simulate, bench, and Django's manage commands."""
 
 from __future__ import annotations
 
@@ -149,6 +149,18 @@ def cmd_faq(args: argparse.Namespace) -> int:
     return cli_faq.run(args)
 
 
+def cmd_rasa_actions(args: argparse.Namespace) -> int:
+    """The rasa-sdk action server: the knowledge base and ticket actions for a Rasa assistant."""
+    _setup(args.data_dir)
+    _migrate()
+    from bot.rasa import server
+
+    # Rasa's action_endpoint `token:` is sent as ?token=...; an environment variable, not an
+    # option, so that it does not show in the process list.
+    server.serve(host=args.host, port=args.port, token=os.environ.get("CC_RASA_ACTIONS_TOKEN", ""))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="contactcenter", description="Self-hosted customer contact server.")
     parser.add_argument("--data-dir", help="where SQLite, uploads and the secret key live (default ./var or $CC_DATA_DIR)")
@@ -211,6 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_faq.add_parser(sub)
     sub.choices["faq"].set_defaults(func=cmd_faq)
+
+    rasa = sub.add_parser("rasa-actions", help="run a rasa-sdk action server: FAQ answers and ticket actions for a Rasa assistant")
+    rasa.add_argument("--host", default="127.0.0.1")
+    rasa.add_argument("--port", type=int, default=5055)
+    rasa.add_argument("--data-dir", dest="data_dir_sub")
+    rasa.set_defaults(func=cmd_rasa_actions)
 
     sub.add_parser("manage", help="run a Django management command (migrate, shell, ...)", add_help=False)
     sub.add_parser("bench", help="benchmarks: bench chat ...", add_help=False)

@@ -7,25 +7,27 @@ version changed: at 10,000 articles an edit costs one encode, not ten thousand."
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, QuerySet, Sum
 
 from bot.models import Article, ArticleEmbedding
 from bot.retrieval.encoder import Encoder, Vectors, default_encoder
 from bot.retrieval.index import IndexedArticle, KnowledgeIndex
 from bot.sanitize import plain_text
 
+logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _state: dict[str, Any] = {"index": None, "stamp": None, "checked": 0.0, "encoder": None}
 _vectors: dict[tuple[int, int], Vectors] = {}
 
 
-def answerable() -> Any:
+def answerable() -> QuerySet[Article]:
     return Article.objects.filter(status=Article.Status.PUBLISHED, audience=Article.Audience.PUBLIC)
 
 
@@ -49,6 +51,26 @@ def current_index(*, encoder: Encoder | None = None) -> KnowledgeIndex:
             _state.update(index=index, stamp=stamp)
         _state["checked"] = time.monotonic()
         return index  # type: ignore[no-any-return]
+
+
+def warm_up_in_background() -> threading.Thread:
+    """Load the model and build the index in a thread at server start, so that the first visitor's
+    question is not the one that waits for it (a second or two, more with a large KB)."""
+
+    def run() -> None:
+        from django.db import close_old_connections
+
+        try:
+            if answerable().exists():
+                current_index()
+        except Exception:
+            logger.exception("warming up the FAQ index failed; the first question will build it")
+        finally:
+            close_old_connections()
+
+    thread = threading.Thread(target=run, name="faq-index-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def use_encoder(encoder: Encoder | None) -> None:

@@ -16,6 +16,7 @@ from bot.models import Article, BotTurn
 from bot.policy import Decision, decide
 from bot.retrieval.encoder import Encoder
 from bot.retrieval.text import has_cjk, normalize, tokens
+from contactcenter.core.inboxes.models import Channel
 from contactcenter.core.staff.models import AgentProfile
 
 FAILED = Q(action__in=[BotTurn.Action.SUGGEST, BotTurn.Action.CLARIFY]) | Q(helpful=False) | Q(reason="no_answer")
@@ -36,6 +37,17 @@ def ask(
     index = knowledge.current_index(encoder=encoder)
     candidates = index.search(question, language=question_language(question, language), team_id=team_id, limit=5) if question else []
     return decide(question, candidates, failures=failures)
+
+
+def answers_first(channel: Channel) -> bool:
+    """Whether the channel's new conversations meet the bot first: the built-in bot while the
+    knowledge base has published public articles for the channel's team (a bot with nothing to
+    say would only stand in the way), a configured Rasa assistant always, and never when off."""
+    if channel.bot_mode == Channel.BotMode.OFF:
+        return False
+    if channel.bot_mode == Channel.BotMode.RASA and channel.rasa_url:
+        return True
+    return bool(knowledge.answerable().filter(Q(team__isnull=True) | Q(team_id=channel.team_id)).exists())
 
 
 def failures_in(conversation_id: int) -> int:

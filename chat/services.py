@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bot.selectors import answers_first as bot_answers_first
 from chat import events
 from chat.access import agent_can_see
 from chat.models import Attachment, Conversation, Message
@@ -76,6 +77,8 @@ class PostResult:
     message: Message
     created: bool
     payload: dict[str, Any]
+    # A new visitor message in a conversation that is with the bot: chat.bot_bridge.respond next.
+    needs_bot: bool = False
 
 
 def normalize_language(language: str | None) -> str:
@@ -92,26 +95,29 @@ def start_conversation(
     prechat: dict[str, str] | None = None,
     first_message: str = "",
 ) -> Conversation:
-    """Open a conversation for a visitor and put it in line for an agent (routing picks the queue).
+    """Open a conversation for a visitor: with the bot first when the channel's bot answers
+    (docs/bot.md), else straight into line for an agent (routing picks the queue).
 
     ``first_message``: the text the conversation opens with, when a message opens it (source rules
     on keywords read it)."""
     now = timezone.now()
+    with_bot = bot_answers_first(channel)
     with transaction.atomic():
         conversation = Conversation.objects.create(
             channel=channel,
             customer=customer,
             team_id=channel.team_id,
-            status=Conversation.Status.QUEUED,
+            status=Conversation.Status.BOT if with_bot else Conversation.Status.QUEUED,
             language=normalize_language(language),
             source_url=source_url[:2000],
             prechat=prechat or {},
         )
         conversation.channel = channel
         conversation.customer = customer
-        entry = enqueue_conversation(conversation, now=now, first_message=first_message)
+        if not with_bot:
+            entry = enqueue_conversation(conversation, now=now, first_message=first_message)
+            dispatch_after_commit([entry.queue_id])
         _publish_summary(conversation, to_team=True)
-        dispatch_after_commit([entry.queue_id])
     return conversation
 
 
@@ -360,7 +366,8 @@ def post_message(
             to_visitor=reopened,
             public_seq=message.seq,
         )
-    return PostResult(message=message, created=True, payload=payload)
+    needs_bot = sender.kind == Message.SenderKind.VISITOR and conversation.status == Conversation.Status.BOT and bool(body)
+    return PostResult(message=message, created=True, payload=payload, needs_bot=needs_bot)
 
 
 def _sent_before(conversation: Conversation, *, client_id: str, sender: Sender) -> PostResult | None:
@@ -517,6 +524,22 @@ def _publish_summary(
 def publish_summary(conversation: Conversation, *, to_team: bool = False) -> None:
     """Tell the consoles (and the visitor) that a conversation changed; needs channel, customer and assignee loaded."""
     _publish_summary(conversation, to_team=to_team)
+
+
+def lock_conversation(conversation_id: int) -> Conversation:
+    """The conversation row, locked for the rest of the caller's transaction (channel and customer loaded)."""
+    return _lock(conversation_id)
+
+
+def append_locked(
+    conversation: Conversation, *, sender: Sender, body: str, now: datetime, meta: dict[str, Any] | None = None
+) -> tuple[Message, dict[str, Any]]:
+    """A message from the bot (or the system) in a conversation the caller has locked."""
+    return _append(conversation, sender=sender, body=body, client_id=None, internal=False, now=now, meta=meta)
+
+
+def system_message_locked(conversation: Conversation, *, event: str, text: str, now: datetime, **data: Any) -> Message:
+    return _system_message(conversation, event=event, text=text, now=now, **data)
 
 
 def post_system_message(*, conversation_id: int, event: str, text: str, now: datetime, **data: Any) -> Message:

@@ -51,6 +51,9 @@ def _start_ticker() -> None:
 
     if settings.CC_IN_PROCESS_TICKER:
         periodic.start_thread()
+    from bot.knowledge import warm_up_in_background
+
+    warm_up_in_background()
 
 
 def cmd_tick(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -90,7 +91,20 @@ def load_sample_data(*, host: str, port: int) -> DemoInfo:
         channel.allowed_origins = sorted(set(channel.allowed_origins) | set(origins))
         channel.save(update_fields=["allowed_origins"])
         _routing(teams)
+        if settings.CC_DEMO_FAQ:
+            _faq()
     return DemoInfo(base_url=base_url, channel_key=DEMO_CHANNEL_KEY, logins=logins)
+
+
+def _faq() -> None:
+    """The sample FAQ (a broadband provider and an online-course platform, zh and en): the bot
+    answers first in the demo chat and hands off on 转人工 / "agent"."""
+    from django.utils import timezone
+
+    from bot.services import import_articles
+
+    sample = Path(__file__).resolve().parents[1] / "bot" / "fixtures" / "faq_sample.json"
+    import_articles(data=sample.read_bytes(), filename=sample.name, now=timezone.now())
 
 
 def _routing(teams: dict[str, Team]) -> None:

@@ -238,6 +238,9 @@ CC_VISITOR_GRACE_S = env.int("CC_VISITOR_GRACE_S", default=120)
 CC_IN_PROCESS_TICKER = env.bool("CC_IN_PROCESS_TICKER", default=True)
 # FAQ bot (docs/bot.md): how often each process checks whether the knowledge base changed, and
 # how long a channel's external Rasa assistant may take before the built-in bot answers instead.
+# The demo loads the sample FAQ so that the bot answers first; the browser tests of other
+# features switch it off (tests/liveserver.py) to talk to agents directly.
+CC_DEMO_FAQ = env.bool("CC_DEMO_FAQ", default=True)
 CC_BOT_INDEX_CHECK_S = env.float("CC_BOT_INDEX_CHECK_S", default=1.0)
 CC_RASA_TIMEOUT_S = env.float("CC_RASA_TIMEOUT_S", default=3.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -59,7 +59,8 @@ class LiveServer:
 
     def env(self) -> dict[str, str]:
         """The environment the server (and ``manage``) runs with."""
-        env = {**os.environ, "CC_DATA_DIR": str(self.data_dir), "PYTHONUNBUFFERED": "1"}
+        # No sample FAQ unless a test asks for it (CC_DEMO_FAQ=1): with it the bot answers first.
+        env = {**os.environ, "CC_DATA_DIR": str(self.data_dir), "PYTHONUNBUFFERED": "1", "CC_DEMO_FAQ": "0"}
         env.pop("DJANGO_SETTINGS_MODULE", None)  # the server uses the real settings, not the tests'
         # Never inherit the test run's database or Redis: a server gets them only when asked to.
         for name in ("DATABASE_URL", "REDIS_URL"):

@@ -26,3 +26,5 @@ if not DATABASE_URL:  # noqa: F405
 # whose own large heap would only log pauses into the test output.
 CC_GC_THRESHOLD = "python"
 CC_GC_WARN_MS = 0.0
+# Tests change the knowledge base between (and within) tests: the bot's index checks every time.
+CC_BOT_INDEX_CHECK_S = 0.0

@@ -9,7 +9,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from chat import events, routing_hooks, selectors, services
+from chat import bot_bridge, events, routing_hooks, selectors, services
 from chat.models import Conversation
 from chat.protocol import (
     CLOSE_FORBIDDEN_ORIGIN,
@@ -41,6 +41,8 @@ class WidgetSession(Session):
         "read": "on_read",
         "resume": "on_resume",
         "ping": "on_ping",
+        "bot_feedback": "on_bot_feedback",
+        "request_agent": "on_request_agent",
     }
 
     def __init__(self, transport: Transport, *, channel_key: str, origin: str | None) -> None:
@@ -228,6 +230,40 @@ class WidgetSession(Session):
             }
         )
         await stream.deliver(self, result.payload)
+        if result.needs_bot:
+            # After the ack, in its own step: the visitor's message is stored and acknowledged
+            # whatever the bot (or a slow Rasa server) does next.
+            await run_service(
+                bot_bridge.respond, conversation_id=result.message.conversation_id, message_id=result.message.pk, now=timezone.now()
+            )
+
+    async def on_bot_feedback(self, frame: dict[str, Any]) -> None:
+        """'Did this help?' answered for one of the bot's answers in this conversation."""
+        _, customer = self._require_hello()
+        turn_id = get_int(frame, "turn_id")
+        helpful = get_bool(frame, "helpful")
+        if self.conversation_id is None:
+            raise NotFound("No conversation yet.")
+        await run_service(
+            bot_bridge.feedback,
+            conversation_id=self.conversation_id,
+            customer_id=customer.pk,
+            turn_id=turn_id,
+            helpful=helpful,
+            now=timezone.now(),
+        )
+        await self.send({"type": "bot_feedback_recorded", "turn_id": turn_id, "helpful": helpful})
+
+    async def on_request_agent(self, frame: dict[str, Any]) -> None:
+        """The visitor asks for a person while the bot has the conversation."""
+        _, customer = self._require_hello()
+        if self.conversation_id is None:
+            raise NotFound("No conversation yet.")
+        moved = await run_service(
+            bot_bridge.request_person, conversation_id=self.conversation_id, customer_id=customer.pk, now=timezone.now()
+        )
+        if not moved:
+            raise Conflict("The conversation is not with the bot.", reason="not_with_bot")
 
     async def on_typing(self, frame: dict[str, Any]) -> None:
         self._require_hello()

@@ -68,7 +68,8 @@ def test_held_out_phrasings_not_written_from_the_sample_are_mostly_answered(samp
 def test_an_english_question_finds_a_chinese_only_article(db) -> None:
     import_articles(
         data=json.dumps(
-            [{"id": "zh-wifi", "lang": "zh", "question": "WiFi密码忘了怎么改?", "answer": "登录路由器管理页修改无线密码。"}], ensure_ascii=False
+            [{"id": "zh-wifi", "lang": "zh", "question": "WiFi密码忘了怎么改?", "answer": "登录路由器管理页修改无线密码。"}],
+            ensure_ascii=False,
         ).encode(),
         now=timezone.now(),
     )
@@ -81,7 +82,9 @@ def test_the_asker_language_wins_a_near_tie_between_translations(sample_kb) -> N
     assert ask("无线密码想改一下", language="zh").as_dict()["answer_id"] == "bb-wifi-pwd"
 
 
-@pytest.mark.parametrize("text", ["转人工", "人工客服", "我要找人工", "请帮我接真人", "talk to a human", "let me speak to a real person", "agent please"])
+@pytest.mark.parametrize(
+    "text", ["转人工", "人工客服", "我要找人工", "请帮我接真人", "talk to a human", "let me speak to a real person", "agent please"]
+)
 def test_asking_for_a_person_always_hands_off(sample_kb, text: str) -> None:
     decision = ask(text)
     assert (decision.action, decision.reason) == ("handoff", "asked_for_person")
@@ -92,7 +95,9 @@ def test_a_question_about_when_people_work_is_answered_not_handed_off(sample_kb,
     assert ask(text).as_dict()["answer_id"] == expect
 
 
-@pytest.mark.parametrize(("text", "reason"), [("我要投诉你们的宽带", "complaint"), ("This is the worst, most useless service ever!!!", "negative_sentiment")])
+@pytest.mark.parametrize(
+    ("text", "reason"), [("我要投诉你们的宽带", "complaint"), ("This is the worst, most useless service ever!!!", "negative_sentiment")]
+)
 def test_complaints_and_anger_hand_off(sample_kb, text: str, reason: str) -> None:
     assert (ask(text).action, ask(text).reason) == ("handoff", reason)
 
@@ -104,7 +109,9 @@ def test_out_of_scope_and_gibberish_hand_off(sample_kb, text: str) -> None:
     assert decision.answer is None
 
 
-@pytest.mark.parametrize(("text", "reason"), [("你好", "greeting"), ("hello!", "greeting"), ("谢谢", "thanks"), ("thanks a lot", "thanks"), ("bye", "goodbye")])
+@pytest.mark.parametrize(
+    ("text", "reason"), [("你好", "greeting"), ("hello!", "greeting"), ("谢谢", "thanks"), ("thanks a lot", "thanks"), ("bye", "goodbye")]
+)
 def test_greetings_and_thanks_get_small_talk(sample_kb, text: str, reason: str) -> None:
     decision = ask(text)
     assert (decision.action, decision.reason) == ("smalltalk", reason)
@@ -140,7 +147,9 @@ def test_two_close_matches_in_one_language_are_suggested_not_guessed() -> None:
 def test_an_edit_reaches_the_bot_without_a_restart(sample_kb) -> None:
     assert ask("can I bring my dog to the shop").action == "handoff"
     import_articles(
-        data=json.dumps([{"id": "pets", "lang": "en", "question": "Can I bring my dog to the shop?", "answer": "Dogs on a leash are welcome."}]).encode(),
+        data=json.dumps(
+            [{"id": "pets", "lang": "en", "question": "Can I bring my dog to the shop?", "answer": "Dogs on a leash are welcome."}]
+        ).encode(),
         now=timezone.now(),
     )
     assert ask("can I bring my dog to the shop").as_dict()["answer_id"] == "pets"

@@ -91,14 +91,23 @@ def test_a_malformed_file_changes_nothing(raw: bytes, filename: str, message: st
 
 
 def test_csv_with_the_same_columns_imports() -> None:
-    raw = "id,lang,question,answer,tags\nc1,zh,发票怎么开?,在账户页申请。,\"账单,发票\"\nc2,en,How to pay?,By card.,billing\n".encode()
+    raw = 'id,lang,question,answer,tags\nc1,zh,发票怎么开?,在账户页申请。,"账单,发票"\nc2,en,How to pay?,By card.,billing\n'.encode()
     report = run(raw, "kb.csv")
     assert report["created"] == 2
     assert Article.objects.get(external_id="c1").tags == ["账单", "发票"]
 
 
 def test_hostile_html_in_an_answer_is_sanitised() -> None:
-    run([{"id": "x", "lang": "en", "question": "Q?", "answer": '<p onclick="steal()">Hi<script>alert(1)</script> <a href="javascript:x">l</a></p>'}])
+    run(
+        [
+            {
+                "id": "x",
+                "lang": "en",
+                "question": "Q?",
+                "answer": '<p onclick="steal()">Hi<script>alert(1)</script> <a href="javascript:x">l</a></p>',
+            }
+        ]
+    )
     answer = Article.objects.get(external_id="x").answer
     assert "script" not in answer and "onclick" not in answer and "javascript" not in answer
     assert answer.startswith("<p>Hi")

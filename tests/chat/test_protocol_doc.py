@@ -243,6 +243,24 @@ def _agent_upload(agent: Any, conversation_id: int) -> int:
     return services.store_attachment(conversation_id=conversation_id, sender=services.Sender.for_agent(agent), upload=upload).pk
 
 
+def _bot_channel() -> Any:
+    """A channel of its own team with one published FAQ article for that team (the other channels
+    of the scenario keep going straight to agents)."""
+    from bot.models import Article
+
+    channel = ChannelFactory()
+    Article.objects.create(
+        external_id="kb-pwd",
+        language="en",
+        question="How do I reset my password?",
+        answer="Open Settings → Account → Reset password.",
+        status=Article.Status.PUBLISHED,
+        audience=Article.Audience.PUBLIC,
+        team=channel.team,
+    )
+    return channel
+
+
 async def run_scenario(settings: Any) -> Recorder:
     rec = Recorder()
     channel = await sync_to_async(ChannelFactory)(
@@ -380,6 +398,18 @@ async def run_scenario(settings: Any) -> Recorder:
     await console.send({"type": "message", "conversation_id": conv_id, "client_id": "a-9", "body": "One more thing"})
     await console.recv_error()
 
+    # The bot answers first on a channel whose team has an FAQ; feedback; the visitor asks for a person.
+    bot_channel = await sync_to_async(_bot_channel)()
+    asker, _ = await widget(bot_channel.public_key)
+    rec.watch(asker, "widget")
+    await asker.send({"type": "message", "client_id": "q-1", "body": "How do I reset my password?"})
+    await asker.recv_type("ack")
+    answer = await asker.recv_until(lambda f: f["type"] == "message" and f["message"]["sender"]["kind"] == "bot", timeout=15)
+    await asker.send({"type": "bot_feedback", "turn_id": answer["message"]["meta"]["turn_id"], "helpful": False})
+    await asker.recv_type("bot_feedback_recorded")
+    await asker.send({"type": "request_agent"})
+    await asker.recv_until(lambda f: f["type"] == "message" and f["message"]["meta"].get("event") == "bot_handoff")
+
     # Errors a visitor can meet.
     fresh = rec.watch((await widget_raw(channel.public_key)), "widget")
     await fresh.send({"type": "message", "client_id": "early", "body": "hi"})
@@ -409,7 +439,7 @@ async def run_scenario(settings: Any) -> Recorder:
     assert await unknown.closed_with() == 4404
     nobody = rec.watch((await agent_raw(None)), "agent")
     assert await nobody.closed_with() == 4401
-    for client in (again, fresh, console, rival_console, busy_console, other_visitor, waiting_visitor, next_visitor):
+    for client in (again, fresh, console, rival_console, busy_console, other_visitor, waiting_visitor, next_visitor, asker):
         await client.close()
     return rec
 
@@ -446,6 +476,8 @@ ANSWERS = {
     ("widget", "read"): None,
     ("widget", "resume"): "replay",
     ("widget", "ping"): "pong",
+    ("widget", "bot_feedback"): "bot_feedback_recorded",
+    ("widget", "request_agent"): None,
     ("agent", "join"): "joined",
     ("agent", "leave"): "left",
     ("agent", "message"): "ack",
@@ -488,6 +520,13 @@ async def prepared_widget(example: Example) -> tuple[Client, dict[str, Any]]:
         return await widget_raw(channel.public_key), frame
     if example.type == "start":
         visitor, _ = await widget(channel.public_key)
+        return visitor, frame
+    if example.type in ("bot_feedback", "request_agent"):
+        bot_channel = await sync_to_async(_bot_channel)()
+        visitor, _, _ = await visitor_with_conversation(bot_channel.public_key, "How do I reset my password?")
+        answer = await visitor.recv_until(lambda f: f["type"] == "message" and f["message"]["sender"]["kind"] == "bot", timeout=15)
+        if "turn_id" in frame:
+            frame["turn_id"] = answer["message"]["meta"]["turn_id"]
         return visitor, frame
     visitor, _, conv_id = await visitor_with_conversation(channel.public_key)
     if frame.get("attachments"):

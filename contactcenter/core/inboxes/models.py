@@ -77,6 +77,19 @@ class Channel(models.Model):
         validators=[validate_prechat_fields],
         help_text=_('e.g. [{"name": "name", "label_en": "Name", "label_zh": "姓名", "type": "text", "required": true}]'),
     )
+
+    class BotMode(models.TextChoices):
+        BUILTIN = "builtin", _("built-in FAQ bot answers first")
+        RASA = "rasa", _("an external Rasa assistant answers first (the built-in bot if it fails)")
+        OFF = "off", _("no bot: straight to the queue")
+
+    # The built-in bot steps aside while the knowledge base has nothing published for the team.
+    bot_mode = models.CharField(_("bot"), max_length=16, choices=BotMode.choices, default=BotMode.BUILTIN)
+    rasa_url = models.URLField(
+        _("Rasa server"),
+        blank=True,
+        help_text=_("Base URL of the assistant's REST channel, e.g. http://rasa:5005 (for the Rasa bot mode)."),
+    )
     color = models.CharField(_("colour"), max_length=16, default="#2563eb")
     business_hours = models.ForeignKey(BusinessHours, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("business hours"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -88,6 +101,11 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.bot_mode == self.BotMode.RASA and not self.rasa_url:
+            raise ValidationError({"rasa_url": _("Give the Rasa server's URL, or choose another bot mode.")})
 
     def allows_origin(self, origin: str | None) -> bool:
         if "*" in self.allowed_origins:

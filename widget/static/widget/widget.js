@@ -148,6 +148,12 @@
       transferred_to_queue: "You are being transferred; the next free agent will answer.",
       no_agent_available: "Sorry, nobody is free to answer right now. Leave your message here and we will get back to you.",
       visitor_left: "This chat ended while you were away. Write again any time.",
+      did_it_help: "Did this help?",
+      yes: "Yes",
+      no: "No",
+      thanks_feedback: "Thanks for your feedback!",
+      talk_to_person: "Talk to a person",
+      bot_handoff: "Connecting you to a person…",
     },
     "zh-hans": {
       open_chat: "打开在线客服",
@@ -197,6 +203,12 @@
       transferred_to_queue: "正在为您转接，下一位空闲的客服会为您服务。",
       no_agent_available: "抱歉，目前没有空闲的客服。请在这里留言，我们会尽快回复您。",
       visitor_left: "您离开期间会话已结束。如有问题，欢迎随时留言。",
+      did_it_help: "这个回答有帮助吗？",
+      yes: "有帮助",
+      no: "没帮助",
+      thanks_feedback: "感谢您的反馈！",
+      talk_to_person: "转人工客服",
+      bot_handoff: "正在为您转接人工客服…",
     },
   };
 
@@ -235,6 +247,9 @@
     },
     visitor_left: function () {
       return t("visitor_left");
+    },
+    bot_handoff: function () {
+      return t("bot_handoff");
     },
   };
 
@@ -1263,6 +1278,11 @@
     ".row.first{margin-top:10px;}",
     ".name{font-size:12px;color:#6b7280;margin:0 0 3px 4px;}",
     ".bubble{padding:9px 13px;border-radius:18px;white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word;}",
+    ".choices{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px;max-width:100%;}",
+    ".choice{border:1px solid var(--cc-accent);color:var(--cc-accent);background:#fff;border-radius:14px;padding:5px 11px;cursor:pointer;font-size:13px;text-align:left;}",
+    ".choice:hover,.choice:focus-visible{background:var(--cc-accent);color:var(--cc-on-accent);outline:none;}",
+    ".feedback{display:flex;align-items:center;gap:6px;margin-top:6px;font-size:12px;color:#6b7280;}",
+    ".feedback .choice{padding:2px 10px;font-size:12px;}",
     ".visitor .bubble{background:var(--cc-accent);color:var(--cc-on-accent);border-bottom-right-radius:6px;}",
     ".agent .bubble,.bot .bubble,.greeting .bubble{background:#fff;color:#1f2937;border:1px solid #e6e8ec;border-bottom-left-radius:6px;}",
     ".bubble a{color:inherit;text-decoration:underline;}",
@@ -1680,6 +1700,10 @@
       if (m.sender && m.sender.kind === "visitor" && m.seq <= state.agentReadSeq) lastReadVisitorSeq = m.seq;
     });
 
+    state.lastBotSeq = 0;
+    ordered.forEach(function (m) {
+      if (m.sender && m.sender.kind === "bot") state.lastBotSeq = m.seq;
+    });
     var previous = null;
     var previousDay = "";
     function push(key, signature, build, when, senderKey) {
@@ -1697,7 +1721,7 @@
     ordered.forEach(function (m) {
       var kind = (m.sender && m.sender.kind) || "system";
       var senderKey = kind + ":" + ((m.sender && m.sender.agent_id) || "");
-      push("seq:" + m.seq, "m", messageBuilder(m, "sent"), m.created_at, senderKey);
+      push("seq:" + m.seq, "m" + botSignature(m), messageBuilder(m, "sent"), m.created_at, senderKey);
       if (m.seq === lastReadVisitorSeq) {
         items.push({ key: "seen", signature: "seen:" + m.seq, build: seenBuilder(m.seq) });
         previous = null;
@@ -1825,6 +1849,7 @@
       var bubble = el("div", { class: "bubble", testid: "cc-message-body" });
       appendLinkified(bubble, text);
       row.appendChild(bubble);
+      if (kind === "bot" && m.meta) appendBotExtras(row, m.meta, m.seq === state.lastBotSeq);
       if (m.attachments && m.attachments.length) {
         var atts = el("div", { class: "atts" });
         m.attachments.forEach(function (a) {
@@ -1857,6 +1882,77 @@
       }
       return row;
     };
+  }
+
+  // ------------------------------------------------------------------ the bot's buttons
+
+  function withBot() {
+    return !!(state.conversation && state.conversation.status === "bot");
+  }
+
+  function feedbackGiven(turnId) {
+    return (readStore().feedback || {})[turnId];
+  }
+
+  // What a bot message shows besides its text changes with the feedback given and with whether
+  // the bot still has the conversation: part of the node's signature, so it is rebuilt then.
+  function botSignature(m) {
+    if (!m.sender || m.sender.kind !== "bot" || !m.meta) return "";
+    return "|fb:" + (feedbackGiven(m.meta.turn_id) || "") + "|bot:" + withBot() + "|last:" + (m.seq === state.lastBotSeq);
+  }
+
+  function botButton(label, testid, onclick) {
+    return el("button", { type: "button", class: "choice", testid: testid, text: label, onclick: onclick });
+  }
+
+  function appendBotExtras(row, meta, latest) {
+    var live = withBot() && latest;
+    if (meta.suggestions && meta.suggestions.length && live) {
+      var choices = el("div", { class: "choices", testid: "cc-suggestions" });
+      meta.suggestions.slice(0, 5).forEach(function (s) {
+        var label = String(s.question || "");
+        choices.appendChild(
+          botButton(label, "cc-suggestion", function () {
+            queueMessage(String(s.payload || label), []);
+          })
+        );
+      });
+      row.appendChild(choices);
+    }
+    if (meta.feedback && meta.turn_id) {
+      var given = feedbackGiven(meta.turn_id);
+      var box = el("div", { class: "feedback", testid: "cc-feedback" });
+      if (given) {
+        box.appendChild(el("span", { text: t("thanks_feedback") }));
+      } else {
+        box.appendChild(el("span", { text: t("did_it_help") }));
+        [true, false].forEach(function (helpful) {
+          box.appendChild(
+            botButton(t(helpful ? "yes" : "no"), helpful ? "cc-feedback-yes" : "cc-feedback-no", function () {
+              if (!send({ type: "bot_feedback", turn_id: meta.turn_id, helpful: helpful })) return;
+              var all = readStore().feedback || {};
+              all[meta.turn_id] = helpful ? "yes" : "no";
+              var keys = Object.keys(all);
+              if (keys.length > 50) delete all[keys[0]];
+              writeStore({ feedback: all });
+              render();
+            })
+          );
+        });
+      }
+      row.appendChild(box);
+    }
+    if (live && (meta.bot === "offer_person" || meta.bot === "suggest" || meta.bot === "answer" || meta.bot === "smalltalk")) {
+      row.appendChild(
+        el(
+          "div",
+          { class: "choices" },
+          botButton(t("talk_to_person"), "cc-request-agent", function () {
+            send({ type: "request_agent" });
+          })
+        )
+      );
+    }
   }
 
   // Links in message text become anchors; everything else stays a text node.

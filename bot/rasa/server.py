@@ -84,6 +84,10 @@ def create_app(*, token: str = "") -> Sanic[Any, Any]:
             return json_response({"error": "A valid token is required."}, status=401)
         if request.path != "/webhook" or request.method != "POST":
             return None
+        # Sanic refuses a larger body, but runs this check on what it read before its error.
+        length = request.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > REQUEST_MAX_BYTES:
+            return json_response({"error": "The body is too large.", "action_name": None}, status=413)
         problem = webhook_problem(request.body, content_encoding=request.headers.get("Content-Encoding", ""))
         if problem is None:
             return None

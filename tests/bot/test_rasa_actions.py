@@ -264,6 +264,17 @@ def test_a_body_that_is_not_deflate_data_is_refused(action_server: ActionServer)
     assert (status, result["error"]) == (400, "The body is not deflate-compressed.")
 
 
+def test_a_body_over_the_size_limit_is_refused_before_it_is_read(action_server: ActionServer) -> None:
+    host, port = action_server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        head = f"POST /webhook?token={TOKEN} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\n\r\n"
+        connection.sendall(head.encode() + b'{"next_action": "action_faq_answer", "tracker": {"events": [')
+        answer = connection.makefile("rb").read()
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.split()[1] == b"413"
+    assert json.loads(rest.partition(b"\r\n\r\n")[2]) == {"error": "The body is too large.", "action_name": None}
+
+
 def test_slots_of_the_wrong_type_and_odd_events_do_not_break_an_answer(action_server: ActionServer) -> None:
     call = rasa_call("action_faq_answer", "怎么查询宽带月租和账单", slots={"language": 7}, events=["junk", 3, {"event": "slot"}, None])
     status, result = action_server.post(call)

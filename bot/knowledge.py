@@ -16,6 +16,7 @@ import numpy as np
 from django.conf import settings
 from django.db.models import Count, Max, QuerySet, Sum
 
+from bot.classify import LabelClassifier
 from bot.models import Article, ArticleEmbedding
 from bot.retrieval.encoder import Encoder, Vectors, default_encoder
 from bot.retrieval.index import IndexedArticle, KnowledgeIndex
@@ -51,6 +52,32 @@ def current_index(*, encoder: Encoder | None = None) -> KnowledgeIndex:
             _state.update(index=index, stamp=stamp)
         _state["checked"] = time.monotonic()
         return index  # type: ignore[no-any-return]
+
+
+_classifier: dict[str, Any] = {"model": None, "stamp": None, "checked": 0.0}
+
+
+def current_classifier() -> LabelClassifier:
+    """A label classifier trained on the published articles' tags and categories (rebuilt when they
+    change, checked at most every CC_BOT_INDEX_CHECK_S). The ticket desk will add its own history."""
+    now = time.monotonic()
+    model = _classifier["model"]
+    if model is not None and now - _classifier["checked"] < settings.CC_BOT_INDEX_CHECK_S:
+        return model  # type: ignore[no-any-return]
+    published = Article.objects.filter(status=Article.Status.PUBLISHED)
+    row = published.aggregate(n=Count("id"), latest=Max("updated_at"), versions=Sum("version"))
+    stamp = (row["n"], row["latest"], row["versions"])
+    if model is None or stamp != _classifier["stamp"]:
+        examples: list[tuple[str, str]] = []
+        for question, phrasings, tags, category in published.values_list("question", "phrasings", "tags", "category"):
+            text = " ".join([question, *[p for p in phrasings if isinstance(p, str)]])
+            examples.extend((text, tag) for tag in tags if isinstance(tag, str))
+            if category:
+                examples.append((text, category))
+        model = LabelClassifier(examples)
+        _classifier.update(model=model, stamp=stamp)
+    _classifier["checked"] = time.monotonic()
+    return model  # type: ignore[no-any-return]
 
 
 def warm_up_in_background() -> threading.Thread:

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from bot import knowledge
+from bot.classify import Insight, insight
 from bot.models import Article, BotTurn
 from bot.policy import Decision, decide
 from bot.retrieval.encoder import Encoder
@@ -48,6 +49,12 @@ def answers_first(channel: Channel) -> bool:
     if channel.bot_mode == Channel.BotMode.RASA and channel.rasa_url:
         return True
     return bool(knowledge.answerable().filter(Q(team__isnull=True) | Q(team_id=channel.team_id)).exists())
+
+
+def text_insight(texts: list[str]) -> Insight:
+    """Sentiment (worst of the texts) and suggested type / category labels for a conversation or a
+    ticket: shown to agents, and readable by rules."""
+    return insight([t for t in texts if t.strip()], knowledge.current_classifier())
 
 
 def failures_in(conversation_id: int) -> int:

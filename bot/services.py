@@ -197,12 +197,16 @@ def update_article(*, article_id: int, by: AgentProfile, now: datetime, **values
 
 
 def submit_for_review(*, article_id: int, by: AgentProfile) -> Article:
+    """A draft public article goes to the supervisors' review queue."""
     with transaction.atomic():
         article = _locked(article_id)
         if not can_edit(by, article):
             raise Forbidden(_("You may not edit this article."))
         if article.audience != Article.Audience.PUBLIC:
             raise InvalidInput(_("Only public articles are reviewed."), field="audience")
+        # Review would take a published article away from the bot until it is approved again.
+        if article.status == Article.Status.PUBLISHED:
+            raise InvalidInput(_("This article is already published."), field="status")
         article.status = Article.Status.IN_REVIEW
         article.save(update_fields=["status", "updated_at"])
     return article

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 
+from bot import selectors as bot_selectors
 from chat.access import conversations_visible_to_agent
 from chat.events import conversation_summary, message_payload
 from chat.models import Attachment, Conversation, Message
@@ -76,6 +77,17 @@ def agent_inbox(*, agent: AgentProfile) -> dict[str, list[dict[str, Any]]]:
     mine = visible.filter(assignee=agent, status__in=[Conversation.Status.OPEN])
     unassigned = visible.filter(assignee__isnull=True, status__in=[Conversation.Status.QUEUED, Conversation.Status.BOT])
     return {"mine": _summaries(mine), "unassigned": _summaries(unassigned)}
+
+
+def conversation_insights(*, conversation_id: int, last: int = 20) -> dict[str, Any]:
+    """What the bot's classifier makes of the visitor's recent messages: sentiment (negative is
+    flagged) and suggested type / category labels (bot.classify)."""
+    texts = list(
+        Message.objects.filter(conversation_id=conversation_id, sender_kind=Message.SenderKind.VISITOR)
+        .order_by("-seq")
+        .values_list("body", flat=True)[:last]
+    )
+    return bot_selectors.text_insight(texts[::-1]).as_dict()
 
 
 def customer_conversations(*, agent: AgentProfile, customer_id: int, limit: int = 20) -> list[dict[str, Any]]:

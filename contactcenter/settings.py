@@ -211,7 +211,12 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "contactcenter API",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "ENUM_NAME_OVERRIDES": {"WorkKindEnum": "routing.models.Kind.choices"},
+    "ENUM_NAME_OVERRIDES": {
+        "WorkKindEnum": "routing.models.Kind.choices",
+        # Two "status" choice sets: the conversation's keeps its name, the article's gets its own.
+        "StatusEnum": "chat.models.Conversation.Status",
+        "ArticleStatusEnum": "bot.models.Article.Status",
+    },
     # The docs page's scripts ship with drf-spectacular-sidecar: no CDN.
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("widget.urls")),
     path("", include("chat.urls")),
     path("", include("routing.urls")),
+    path("", include("bot.urls")),
     path("", include("contactcenter.console.urls")),
 ]

@@ -83,3 +83,14 @@ def _fast_postgres_flush() -> Any:
     DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
     yield
     DatabaseOperations.sql_flush = original  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    # Django's LocaleMiddleware activates the request's language in the thread that served it and
+    # never deactivates it; with the test client that is the test's own thread, so a console test
+    # in Chinese would leave the next test's messages in Chinese.
+    yield
+    from django.utils import translation
+
+    translation.deactivate()

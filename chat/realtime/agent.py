@@ -129,6 +129,7 @@ class AgentSession(Session):
                 "visitor_last_read_seq": conversation.visitor_last_read_seq,
             },
             "customer": customer_card(customer=conversation.customer),
+            "insights": selectors.conversation_insights(conversation_id=conversation.pk),
             "history": [
                 c for c in selectors.customer_conversations(agent=agent, customer_id=conversation.customer_id) if c["id"] != conversation.pk
             ],

@@ -55,6 +55,8 @@ JS_STRINGS: tuple[str, ...] = (
     gettext_noop("Discard"),
     gettext_noop("E-mail"),
     gettext_noop("Earlier conversations"),
+    gettext_noop("Insights"),
+    gettext_noop("Upset customer"),
     gettext_noop("English"),
     gettext_noop("External ID"),
     gettext_noop("Identities"),

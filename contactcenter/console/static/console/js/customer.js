@@ -42,7 +42,7 @@ export class CustomerCard {
     this.body.append(h("p", { class: "muted card-loading", text: t("Loading…") }));
   }
 
-  render({ customer, details, history, conversation, activeId, readOnly = false }) {
+  render({ customer, details, history, conversation, insights, activeId, readOnly = false }) {
     clear(this.body);
     this.body.hidden = false;
     this.empty.hidden = true;
@@ -112,6 +112,24 @@ export class CustomerCard {
         prechatRows.length ? h("dl", { class: "facts", "data-testid": "prechat-answers" }, prechatRows) : null,
       ),
     );
+
+    // What the bot's classifier makes of the visitor's messages (bot.classify): mood and likely topics.
+    const labels = (insights && insights.labels) || [];
+    if (insights && (insights.negative || labels.length)) {
+      this.body.append(
+        this._section(
+          t("Insights"),
+          h(
+            "div",
+            { class: "insights", "data-testid": "conversation-insights" },
+            insights.negative ? h("span", { class: "tag tag--warn", "data-testid": "insight-negative", text: t("Upset customer") }) : null,
+            labels.map((l) =>
+              h("span", { class: "tag", "data-testid": "insight-label", title: `${Math.round(l.probability * 100)}%`, text: l.label }),
+            ),
+          ),
+        ),
+      );
+    }
 
     const earlier = (history || []).filter((c) => c.id !== activeId);
     this.body.append(

@@ -142,6 +142,7 @@ class ConsoleApp {
       customer: frame.customer,
       details,
       history: frame.history,
+      insights: frame.insights,
       conversation: summary,
       activeId: summary.id,
       readOnly: this.open.readOnly,

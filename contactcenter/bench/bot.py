@@ -89,10 +89,10 @@ def run(argv: list[str]) -> int:
         IndexedArticle(i, a["id"], a["lang"], a["question"], (), plain_text(a["answer"]), tuple(a["tags"]), None, 1)
         for i, a in enumerate(raw)
     ]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     texts = [text for a in articles for text in a.semantic_texts()]
     encoded = encoder.encode(texts)
-    encode_s = time.perf_counter() - started
+    encode_s, encode_cpu_s = time.perf_counter() - started, time.process_time() - cpu_started
     started = time.perf_counter()
     index = KnowledgeIndex(articles, [encoded[i : i + 1] for i in range(len(articles))], encoder)
     keyword_build_s = time.perf_counter() - started
@@ -106,16 +106,19 @@ def run(argv: list[str]) -> int:
         base[i % len(base)] + ("" if i < len(base) else rng.choice(["", "?", " 请问", " please", "!"])) for i in range(args.questions)
     ]
 
-    def timed(call: Any) -> list[float]:
-        times = []
+    def timed(call: Any) -> tuple[list[float], list[float]]:
+        """Wall-clock and CPU milliseconds per question: on a shared machine the wall clock also
+        counts time other processes held the core; CPU time is what the question cost."""
+        wall, cpu = [], []
         for question in questions:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.thread_time()
             call(question)
-            times.append((time.perf_counter() - started) * 1000)
-        return times
+            wall.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.thread_time() - cpu_started) * 1000)
+        return wall, cpu
 
-    encode_ms = timed(lambda q: encoder.encode([q]))
-    ask_ms = timed(lambda q: decide(q, index.search(q, limit=5)))
+    encode_ms, encode_cpu_ms = timed(lambda q: encoder.encode([q]))
+    ask_ms, ask_cpu_ms = timed(lambda q: decide(q, index.search(q, limit=5)))
     expected = {q["q"]: q["expect"] for q in sample["queries"]}
     right = 0
     for question in base:
@@ -133,17 +136,26 @@ def run(argv: list[str]) -> int:
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "model_load_s": round(model_load_s, 2),
         "index_build_s": round(encode_s + keyword_build_s, 2),
-        "index_build_detail": {"embed_s": round(encode_s, 2), "keyword_s": round(keyword_build_s, 2)},
+        "index_build_detail": {
+            "embed_s": round(encode_s, 2),
+            "embed_cpu_s": round(encode_cpu_s, 2),
+            "keyword_s": round(keyword_build_s, 2),
+        },
         "memory_mb": {
             "process_start": round(rss_start, 1),
             "model": round(rss_model - rss_start, 1),
             "index": round(rss_index - rss_model, 1),
         },
         "ask_ms": {"p50": pct(ask_ms, 50), "p99": pct(ask_ms, 99), "mean": round(statistics.fmean(ask_ms), 2)},
+        "ask_cpu_ms": {"p50": pct(ask_cpu_ms, 50), "p99": pct(ask_cpu_ms, 99)},
         "baseline_embed_only_ms": {"p50": pct(encode_ms, 50), "p99": pct(encode_ms, 99)},
+        "baseline_embed_only_cpu_ms": {"p50": pct(encode_cpu_ms, 50), "p99": pct(encode_cpu_ms, 99)},
         "ask_over_embed_p50": round(pct(ask_ms, 50) / max(0.01, pct(encode_ms, 50)), 2),
-        "sample_queries_right_at_this_scale": f"{right}/{len(base)}",
-        "target": {"ask_p99_ms_below": 20, "met": pct(ask_ms, 99) < 20},
+        "ask_over_embed_cpu_p50": round(pct(ask_cpu_ms, 50) / max(0.01, pct(encode_cpu_ms, 50)), 2),
+        # Synthetic articles are word soup from the sample's own vocabulary: the hardest distractors
+        # a KB could hold, so this is a floor, not the accuracy of a real 10,000-article KB.
+        "sample_queries_right_among_synthetic_distractors": f"{right}/{len(base)}",
+        "target": {"ask_p99_ms_below": 20, "met_wall": pct(ask_ms, 99) < 20, "met_cpu": pct(ask_cpu_ms, 99) < 20},
     }
     if args.json:
         print(json.dumps(figures, indent=2))

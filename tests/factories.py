@@ -5,6 +5,7 @@ from __future__ import annotations
 import factory
 from django.contrib.auth import get_user_model
 
+from bot.models import Article, BotTurn
 from chat.models import Conversation
 from contactcenter.core.customers.models import Customer
 from contactcenter.core.inboxes.models import Channel
@@ -71,3 +72,29 @@ class ConversationFactory(factory.django.DjangoModelFactory[Conversation]):
     channel = factory.SubFactory(ChannelFactory)
     customer = factory.SubFactory(CustomerFactory)
     team = factory.SelfAttribute("channel.team")
+
+
+class ArticleFactory(factory.django.DjangoModelFactory[Article]):
+    """A published public article (what the bot answers with) unless told otherwise."""
+
+    class Meta:
+        model = Article
+
+    external_id = factory.Sequence(lambda n: f"kb-test-{n}")
+    language = Article.Language.EN
+    question = factory.Sequence(lambda n: f"Question {n}?")
+    answer = "<p>The answer.</p>"
+    audience = Article.Audience.PUBLIC
+    status = Article.Status.PUBLISHED
+
+
+class BotTurnFactory(factory.django.DjangoModelFactory[BotTurn]):
+    """A question the bot had no answer for, unless told otherwise."""
+
+    class Meta:
+        model = BotTurn
+
+    question = factory.Sequence(lambda n: f"Question {n}?")
+    language = "en"
+    action = BotTurn.Action.HANDOFF
+    reason = "no_answer"

@@ -4,6 +4,7 @@ questions the bot could not answer (or answered unhelpfully), grouped for the KB
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,6 +69,17 @@ def visible_articles(agent: AgentProfile) -> QuerySet[Article]:
     return Article.objects.filter(Q(audience__in=[Article.Audience.PUBLIC, Article.Audience.INTERNAL]) | Q(owner=agent))
 
 
+def _json_text_contains(field: str, text: str) -> Q:
+    """``text`` inside a JSON list of strings, on every backend. SQLite keeps the JSON as Django wrote
+    it, non-ASCII as \\uXXXX escapes; PostgreSQL's jsonb text has the characters themselves and
+    escapes only quotes and backslashes. So look for the JSON-escaped form as well as the text."""
+    escaped = json.dumps(text)[1:-1]
+    query = Q(**{f"{field}__icontains": text})
+    if escaped == text:
+        return query
+    return query | Q(**{f"{field}__icontains": escaped})
+
+
 def search_articles(
     agent: AgentProfile,
     *,
@@ -84,7 +96,7 @@ def search_articles(
     differences, ranked by overlap); filtered by tag, status and time of the last change."""
     articles = visible_articles(agent)
     if tag:
-        articles = articles.filter(tags__icontains=tag.strip())
+        articles = articles.filter(_json_text_contains("tags", tag.strip()))
     if status:
         articles = articles.filter(status=status)
     if updated_after is not None:
@@ -95,7 +107,7 @@ def search_articles(
     if not text:
         return list(articles.order_by("-updated_at")[:limit])
     if mode == "exact":
-        found = articles.filter(Q(question__icontains=text) | Q(answer__icontains=text) | Q(phrasings__icontains=text))
+        found = articles.filter(Q(question__icontains=text) | Q(answer__icontains=text) | _json_text_contains("phrasings", text))
         return list(found.order_by("-updated_at")[:limit])
     wanted = set(tokens(text))
     if tag:

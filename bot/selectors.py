@@ -104,24 +104,32 @@ def search_articles(
     if updated_before is not None:
         articles = articles.filter(updated_at__lt=updated_before)
     text = text.strip()
+
+    def whole_tag(found: Iterable[Article]) -> list[Article]:
+        # The SQL filter finds the tag inside the JSON text ("bill" in "billing" too): keep whole tags.
+        wanted_tag = tag.strip().casefold()
+        return [a for a in found if not tag or any(isinstance(t, str) and t.casefold() == wanted_tag for t in a.tags)]
+
     if not text:
-        return list(articles.order_by("-updated_at")[:limit])
+        return whole_tag(articles.order_by("-updated_at"))[:limit]
     if mode == "exact":
         found = articles.filter(Q(question__icontains=text) | Q(answer__icontains=text) | _json_text_contains("phrasings", text))
-        return list(found.order_by("-updated_at")[:limit])
+        return whole_tag(found.order_by("-updated_at"))[:limit]
     wanted = set(tokens(text))
     if tag:
         wanted.discard(tag)
     ranked: list[tuple[float, int, Article]] = []
-    for article in articles.only(
-        "id", "external_id", "question", "phrasings", "answer", "tags", "status", "audience", "updated_at", "language"
+    for article in whole_tag(
+        articles.only("id", "external_id", "question", "phrasings", "answer", "tags", "status", "audience", "updated_at", "language")
     ):
         haystack = " ".join([article.question, *article.phrasings, article.answer])
         have = set(tokens(haystack))
         overlap = len(wanted & have) / max(1, len(wanted))
         ratio = difflib.SequenceMatcher(None, normalize(text), normalize(article.question)).ratio()
         score = max(overlap, ratio)
-        if score >= 0.34:
+        # Half the question's keywords, or a question worded nearly the same (unrelated English
+        # questions share ~40% of their characters: that is not a match).
+        if overlap >= 0.5 or ratio >= 0.6:
             ranked.append((-score, article.pk, article))
     return [article for _, _, article in sorted(ranked)[:limit]]
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "contactcenter.core.inboxes",
     "routing",
     "bot",
+    "tickets",
     "chat",
     "widget",
     "contactcenter.console",

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TicketsConfig(AppConfig):
+    name = "tickets"
+    verbose_name = _("Tickets")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from contactcenter.core import periodic
+        from routing import handlers
+        from tickets.services import dispatch
+
+        handlers.register("ticket", assigned=dispatch.on_assigned, overflowed=dispatch.on_overflowed)
+        periodic.register("tickets.follow_ups", dispatch.fire_due_follow_ups, every_s=15.0)

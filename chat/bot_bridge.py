@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from bot import replies
 from bot import selectors as bot_selectors
 from bot import services as bot_services
 from bot.knowledge import answerable
@@ -25,42 +26,6 @@ from contactcenter.core.inboxes.models import Channel
 
 logger = logging.getLogger(__name__)
 BOT = services.Sender(kind=Message.SenderKind.BOT)
-
-
-def _reason_label(reason: str) -> str:
-    labels = {
-        Reason.ASKED_FOR_PERSON: _("asked for a person"),
-        Reason.COMPLAINT: _("complaint"),
-        Reason.NEGATIVE_SENTIMENT: _("upset visitor"),
-        Reason.OUT_OF_SCOPE: _("question outside the FAQ"),
-        Reason.NO_ANSWER: _("no answer in the FAQ"),
-        Reason.REPEATED_FAILURE: _("the bot's answers did not help"),
-        Reason.UNHELPFUL: _("the visitor said the answer did not help"),
-        "rasa": _("the Rasa assistant handed off"),
-    }
-    return str(labels.get(reason, reason))
-
-
-def _handoff_text(reason: str) -> str:
-    if reason == Reason.OUT_OF_SCOPE:
-        return _("Sorry, I can only answer questions about our services. I'm connecting you to a colleague who can help.")
-    if reason == Reason.NO_ANSWER:
-        return _("I don't have an answer to that. I'm connecting you to a colleague.")
-    if reason in (Reason.COMPLAINT, Reason.NEGATIVE_SENTIMENT):
-        return _("I'm sorry about this. I'm connecting you to a colleague right away.")
-    if reason in (Reason.REPEATED_FAILURE, Reason.UNHELPFUL):
-        return _("Sorry I couldn't help. I'm connecting you to a colleague.")
-    return _("Sure, I'm connecting you to a colleague.")
-
-
-def _smalltalk_text(reason: str) -> str:
-    if reason == Reason.THANKS:
-        return _("You're welcome! Anything else I can help with?")
-    if reason == Reason.GOODBYE:
-        return _("Goodbye, and thanks for reaching out!")
-    if reason == Reason.EMPTY:
-        return _("Could you tell me a little more about your question?")
-    return _("Hello! I'm the assistant. Ask me a question, or write “agent” to talk to a person.")
 
 
 def _post_bot(conversation: Conversation, *, body: str, now: datetime, meta: dict[str, Any]) -> Message:
@@ -114,10 +79,10 @@ def _act(conversation: Conversation, *, decision: Decision, text: str, now: date
             meta["suggestions"] = [{"article_id": c.article.external_id, "question": c.article.question} for c in decision.candidates]
             _post_bot(locked, body=_("Did you mean one of these?"), now=now, meta=meta)
         elif decision.action in ("smalltalk", "clarify"):
-            _post_bot(locked, body=_smalltalk_text(decision.reason), now=now, meta=meta)
+            _post_bot(locked, body=replies.smalltalk_text(decision.reason), now=now, meta=meta)
         else:
             meta["reason"] = decision.reason
-            _post_bot(locked, body=_handoff_text(decision.reason), now=now, meta=meta)
+            _post_bot(locked, body=replies.handoff_text(decision.reason), now=now, meta=meta)
             hand_off(locked, reason=decision.reason, quote=text, now=now)
 
 
@@ -155,7 +120,7 @@ def hand_off(conversation: Conversation, *, reason: str, quote: str, now: dateti
     """From the bot to a person: into the line with the reason (kept on the queue entry, shown to
     the agent who is offered it). The caller holds the conversation row lock."""
     first = Message.objects.filter(conversation_id=conversation.pk, sender_kind=Message.SenderKind.VISITOR).order_by("seq").first()
-    label = _reason_label(reason)
+    label = replies.reason_label(reason)
     note = _("Bot handoff: %(reason)s — “%(quote)s”") % {"reason": label, "quote": quote.strip()[:300]}
     Conversation.objects.filter(pk=conversation.pk).update(status=Conversation.Status.QUEUED)
     conversation.status = Conversation.Status.QUEUED
@@ -199,7 +164,7 @@ def feedback(*, conversation_id: int, customer_id: int, turn_id: int, helpful: b
         if locked.status != Conversation.Status.BOT:
             return
         if bot_selectors.failures_in(conversation_id) >= 2:
-            _post_bot(locked, body=_handoff_text(Reason.UNHELPFUL), now=now, meta={"bot": "handoff", "reason": Reason.UNHELPFUL})
+            _post_bot(locked, body=replies.handoff_text(Reason.UNHELPFUL), now=now, meta={"bot": "handoff", "reason": Reason.UNHELPFUL})
             hand_off(locked, reason=Reason.UNHELPFUL, quote=turn.question, now=now)
         else:
             _post_bot(

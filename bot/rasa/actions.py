@@ -20,8 +20,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import hooks, selectors, services
-from bot.policy import Reason
+from bot import hooks, replies, selectors, services
 from bot.rasa import slots
 from contactcenter.core.errors import ContactCenterError
 
@@ -134,37 +133,15 @@ class FaqAnswer(DatabaseAction):
             heading = _("Did you mean one of these?")
             output.say(f"{heading}\n{listed}", buttons=[{"title": q, "payload": q} for q in questions])
         elif decision.action in ("smalltalk", "clarify"):
-            output.say(_smalltalk_text(decision.reason))
+            output.say(replies.smalltalk_text(decision.reason))
         else:
-            output.say(_handoff_text(decision.reason), json_message={"handoff": True, "reason": decision.reason})
+            output.say(replies.handoff_text(decision.reason), json_message={"handoff": True, "reason": decision.reason})
         output.set("faq_action", decision.action)
         output.set("faq_reason", decision.reason or None)
         output.set("faq_article_id", answer.article.external_id if answer is not None else None)
         output.set("faq_score", round(decision.score, 4))
         output.set("faq_turn_id", turn.pk)
         return output
-
-
-def _smalltalk_text(reason: str) -> str:
-    if reason == Reason.THANKS:
-        return _("You're welcome! Anything else I can help with?")
-    if reason == Reason.GOODBYE:
-        return _("Goodbye, and thanks for reaching out!")
-    if reason == Reason.GREETING:
-        return _("Hello! Ask me a question, or ask for an agent to talk to a person.")
-    return _("Could you tell me a little more about your question?")
-
-
-def _handoff_text(reason: str) -> str:
-    if reason == Reason.OUT_OF_SCOPE:
-        return _("Sorry, I can only answer questions about our services. I'm connecting you to a colleague who can help.")
-    if reason == Reason.NO_ANSWER:
-        return _("I don't have an answer to that. I'm connecting you to a colleague.")
-    if reason in (Reason.COMPLAINT, Reason.NEGATIVE_SENTIMENT):
-        return _("I'm sorry about this. I'm connecting you to a colleague right away.")
-    if reason in (Reason.REPEATED_FAILURE, Reason.UNHELPFUL):
-        return _("Sorry I couldn't help. I'm connecting you to a colleague.")
-    return _("Sure, I'm connecting you to a colleague.")
 
 
 def _tickets_unavailable(output: ActionOutput) -> ActionOutput:

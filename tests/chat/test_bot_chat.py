@@ -73,14 +73,14 @@ async def test_asking_for_a_person_hands_off_and_the_agent_sees_the_reason_and_t
     assert (handoff["meta"]["bot"], handoff["meta"]["reason"]) == ("handoff", "asked_for_person")
     await client.system_message("bot_handoff")
     offer = await alice.offer(conversation_id)
-    assert offer["note"].startswith("Bot handoff: asked for a person")
-    assert "转人工" in offer["note"]
+    # Worded in the conversation's language (the agent offered a Chinese chat reads Chinese).
+    assert offer["note"] == "机器人转人工：访客要求转人工 —“转人工”"
     await alice.accept(offer)
     messages = await alice.join(conversation_id)
     kinds = [(m["sender"]["kind"], m["internal"]) for m in messages]
     assert ("bot", False) in kinds and ("visitor", False) in kinds
     note = [m for m in messages if m["internal"] and m["meta"].get("event") == "routing_note"]
-    assert note and "asked for a person" in note[0]["body"]
+    assert note and "访客要求转人工" in note[0]["body"]
     assert (await conversation(conversation_id)).status == Conversation.Status.OPEN
 
 

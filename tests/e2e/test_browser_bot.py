@@ -67,7 +67,7 @@ def test_the_bot_answers_a_faq_question_then_hands_off_on_request_to_an_agent_wh
     card = agent.page.get_by_test_id("offer-card")
     expect(card).to_have_count(1, timeout=15_000)
     expect(card.locator(".offer-name")).to_have_text("王小明")
-    expect(card.get_by_test_id("offer-note")).to_contain_text("Bot handoff")
+    expect(card.get_by_test_id("offer-note")).to_contain_text("机器人转人工")
     expect(card.get_by_test_id("offer-note")).to_contain_text("转人工")
     snapshot(agent.page, "agent-is-offered-the-handed-off-chat")
     card.get_by_test_id("offer-accept").click()
@@ -78,7 +78,7 @@ def test_the_bot_answers_a_faq_question_then_hands_off_on_request_to_an_agent_wh
     agent.wait_for_body(answer)
     agent.wait_for_body("转人工")
     bodies = [m["body"] for m in agent.messages()]
-    assert any("Bot handoff" in body and "asked for a person" in body for body in bodies), bodies
+    assert any("机器人转人工" in body and "访客要求转人工" in body for body in bodies), bodies
     snapshot(agent.page, "agent-sees-the-bot-transcript")
 
     agent.send("您好,我是Alice,我来帮您看看网络。")

@@ -63,7 +63,7 @@ def test_an_agent_cannot_open_a_ticket_for_another_team(make_ticket: Any, outsid
 def test_creation_writes_a_system_entry_and_tells_the_team(make_ticket: Any, team: Any, capture_events: Any) -> None:
     with capture_events() as sent:
         ticket = make_ticket()
-    assert ("tickets.team.%d" % team.pk, "ticket.created") in [(g, e["type"]) for g, e in sent]
+    assert (f"tickets.team.{team.pk}", "ticket.created") in [(g, e["type"]) for g, e in sent]
     assert list(ticket.timeline.values_list("kind", "event")) == [("system", "created")]
 
 
@@ -83,8 +83,12 @@ def test_a_chat_becomes_a_ticket_with_its_transcript_customer_and_conversation(t
 
 
 def test_converting_the_same_chat_twice_returns_the_first_ticket(team: Any, customer: Any) -> None:
-    first = services.create_from_conversation(conversation_id=7, customer=customer, team=team, subject="Help", transcript=[], now=T0, dispatch=False)
-    again = services.create_from_conversation(conversation_id=7, customer=customer, team=team, subject="Help", transcript=[], now=at(1), dispatch=False)
+    first = services.create_from_conversation(
+        conversation_id=7, customer=customer, team=team, subject="Help", transcript=[], now=T0, dispatch=False
+    )
+    again = services.create_from_conversation(
+        conversation_id=7, customer=customer, team=team, subject="Help", transcript=[], now=at(1), dispatch=False
+    )
     assert again.pk == first.pk and Ticket.objects.count() == 1
 
 

@@ -59,7 +59,7 @@ def test_a_dispatched_ticket_is_written_to_the_timeline_and_the_agent_is_told(ma
         ticket = make_ticket(dispatch=True)
     entry = ticket.timeline.get(field="assignee")
     assert entry.new_value == {"id": alice.pk, "name": "Alice"} and entry.body == "routing:round_robin"
-    assert ("tickets.agent.%d" % alice.pk, "ticket.assigned") in [(g, e["type"]) for g, e in sent]
+    assert (f"tickets.agent.{alice.pk}", "ticket.assigned") in [(g, e["type"]) for g, e in sent]
 
 
 def test_without_a_free_agent_the_ticket_waits_and_the_sweep_assigns_it_later(make_ticket: Any, team: Any) -> None:
@@ -163,13 +163,15 @@ def test_only_the_assignee_or_a_supervisor_redispatches(make_ticket: Any, alice:
         services.redispatch_ticket(ticket_id=ticket.pk, actor=bob, reason="mine now", now=at(5), to_agent=bob)
 
 
-def test_an_urge_counts_writes_the_timeline_and_tells_the_assignee(make_ticket: Any, alice: Any, customer: Any, capture_events: Any) -> None:
+def test_an_urge_counts_writes_the_timeline_and_tells_the_assignee(
+    make_ticket: Any, alice: Any, customer: Any, capture_events: Any
+) -> None:
     ticket = make_ticket(assignee=alice)
     with capture_events() as sent:
         urged = services.urge_ticket(ticket_id=ticket.pk, actor=customer, now=at(5), note="快点")
     assert urged.urge_count == 1 and urged.last_urged_at == at(5)
     assert ticket.timeline.get(event="urged").author_customer_id == customer.pk
-    assert ("tickets.agent.%d" % alice.pk, "ticket.urged") in [(g, e["type"]) for g, e in sent]
+    assert (f"tickets.agent.{alice.pk}", "ticket.urged") in [(g, e["type"]) for g, e in sent]
 
 
 def test_the_same_person_urging_again_within_ten_minutes_is_refused_but_a_colleague_may(

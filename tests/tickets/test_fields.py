@@ -22,7 +22,12 @@ def test_a_well_formed_template_has_no_errors() -> None:
 
 def test_a_template_with_an_unknown_kind_a_duplicate_and_a_choice_without_choices_is_refused() -> None:
     errors = schema_errors(
-        [{"name": "a", "kind": "colour"}, {"name": "a", "kind": "text"}, {"name": "b", "kind": "choice"}, {"name": "Bad Name", "kind": "text"}]
+        [
+            {"name": "a", "kind": "colour"},
+            {"name": "a", "kind": "text"},
+            {"name": "b", "kind": "choice"},
+            {"name": "Bad Name", "kind": "text"},
+        ]
     )
     assert len(errors) == 4
 
@@ -36,7 +41,9 @@ def test_values_of_every_kind_are_accepted_and_dates_normalised() -> None:
 
 def test_a_missing_required_field_an_unknown_field_and_wrong_types_are_reported_per_field() -> None:
     with pytest.raises(InvalidCustomFields) as caught:
-        clean_custom_fields(schema=SCHEMA, values={"reading": "12", "district": "east", "urgent_leak": "yes", "colour": "red", "visit_on": "02/03"})
+        clean_custom_fields(
+            schema=SCHEMA, values={"reading": "12", "district": "east", "urgent_leak": "yes", "colour": "red", "visit_on": "02/03"}
+        )
     assert set(caught.value.details["fields"]) == {"meter_no", "reading", "district", "urgent_leak", "colour", "visit_on"}
     assert caught.value.code == "invalid_custom_fields"
 

@@ -144,7 +144,11 @@ def test_a_reply_tells_the_team_the_assignee_and_followers(make_ticket: Any, ali
 def test_attachments_are_stored_on_the_entry(make_ticket: Any, alice: Any) -> None:
     ticket = make_ticket()
     entry = services.reply(
-        ticket_id=ticket.pk, actor=alice, body="See photo", now=at(1), attachments=[services.AttachmentUpload("meter.png", b"\x89PNG", "image/png")]
+        ticket_id=ticket.pk,
+        actor=alice,
+        body="See photo",
+        now=at(1),
+        attachments=[services.AttachmentUpload("meter.png", b"\x89PNG", "image/png")],
     )
     stored = entry.attachments.get()
     assert (stored.filename, stored.size, stored.ticket_id) == ("meter.png", 4, ticket.pk)

@@ -216,7 +216,7 @@ def on_assigned(event: RoutingEvent) -> None:
     entry = event.entry
     assert entry.assigned_agent_id is not None
     now = entry.assigned_at or entry.enqueued_at
-    ticket = Ticket.objects.select_for_update().select_related("assignee", "team").filter(pk=entry.item_id).first()
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("assignee", "team").filter(pk=entry.item_id).first()
     if ticket is None or not ticket.is_open or ticket.merged_into_id is not None:
         # Over before anyone came: give the agent's slot back at once.
         QueueEntry.objects.filter(pk=entry.pk).update(finished_at=now)

@@ -7,6 +7,8 @@ class ChatConfig(AppConfig):
     verbose_name = _("Chat")
 
     def ready(self) -> None:
-        from chat import routing_hooks
+        from chat import routing_hooks, ticketing
 
         routing_hooks.register()
+        # A chat that overflows to "leave a message" becomes a ticket (the ticket desk may not import chat).
+        routing_hooks.overflow_to_ticket_hook = ticketing.overflow_to_ticket

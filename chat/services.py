@@ -681,6 +681,11 @@ def resolve_conversation(*, conversation_id: int, agent: AgentProfile, now: date
     return conversation
 
 
+def release_routing(conversation_id: int, *, now: datetime) -> None:
+    """End the conversation's routing work (see _release_routing); call before locking the conversation."""
+    _release_routing(conversation_id, now=now)
+
+
 def _release_routing(conversation_id: int, *, now: datetime) -> None:
     """Routing rows first (lock order): finish the work in hand, or withdraw a waiting entry; then dispatch
     every queue the freed agents serve (the assignee, or whoever held an offer of the withdrawn entry)."""

@@ -7,7 +7,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from chat import events, routing_hooks, selectors, services
+from chat import events, routing_hooks, selectors, services, ticketing
 from chat.access import access_conversation_for_agent
 from chat.models import Conversation
 from chat.protocol import (
@@ -36,6 +36,7 @@ class AgentSession(Session):
         "read": "on_read",
         "take": "on_take",
         "resolve": "on_resolve",
+        "convert_to_ticket": "on_convert_to_ticket",
         "status": "on_status",
         "pause": "on_pause",
         "accept_offer": "on_accept_offer",
@@ -208,6 +209,11 @@ class AgentSession(Session):
         conversation_id = get_int(frame, "conversation_id", minimum=1)
         await run_service(services.resolve_conversation, conversation_id=conversation_id, agent=self._agent(), now=timezone.now())
         await self.send({"type": "resolved", "conversation_id": conversation_id})
+
+    async def on_convert_to_ticket(self, frame: dict[str, Any]) -> None:
+        conversation_id = get_int(frame, "conversation_id", minimum=1)
+        ticket = await run_service(ticketing.convert, agent=self._agent(), conversation_id=conversation_id, now=timezone.now())
+        await self.send({"type": "converted", "conversation_id": conversation_id, "ticket_id": ticket.pk, "ticket_number": ticket.number})
 
     async def on_status(self, frame: dict[str, Any]) -> None:
         status = get_str(frame, "status", max_len=16)

@@ -381,6 +381,8 @@ async def run_scenario(settings: Any) -> Recorder:
     await console.send({"type": "transfer", "conversation_id": next_conv, "to_agent_id": rival.pk, "note": "Billing question"})
     await console.recv_type("transferred")
     await rival_console.recv_type("assigned")
+    await rival_console.send({"type": "convert_to_ticket", "conversation_id": next_conv})
+    await rival_console.recv_type("converted")
     await console.send({"type": "archive", "conversation_id": conv_id})
     await console.recv_error()
 
@@ -485,6 +487,7 @@ ANSWERS = {
     ("agent", "read"): None,
     ("agent", "take"): "taken",
     ("agent", "resolve"): "resolved",
+    ("agent", "convert_to_ticket"): "converted",
     ("agent", "status"): "agent_status",
     ("agent", "accept_offer"): "offer_accepted",
     ("agent", "decline_offer"): "offer_declined",

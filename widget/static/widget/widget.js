@@ -153,6 +153,7 @@
       no: "No",
       thanks_feedback: "Thanks for your feedback!",
       talk_to_person: "Talk to a person",
+      ticket_created: "We have opened ticket {number} for your request; a colleague will follow up.",
       bot_handoff: "Connecting you to a person…",
     },
     "zh-hans": {
@@ -208,6 +209,7 @@
       no: "没帮助",
       thanks_feedback: "感谢您的反馈！",
       talk_to_person: "转人工客服",
+      ticket_created: "已为您创建工单 {number}，稍后会有同事跟进处理。",
       bot_handoff: "正在为您转接人工客服…",
     },
   };
@@ -250,6 +252,9 @@
     },
     bot_handoff: function () {
       return t("bot_handoff");
+    },
+    ticket_created: function (meta) {
+      return t("ticket_created", { number: meta.number || "" });
     },
   };
 

@@ -27,6 +27,7 @@ export class ConversationView {
     this.takeButton = $("[data-testid=take-button]");
     this.transferButton = $("[data-testid=transfer-button]");
     this.resolveButton = $("[data-testid=resolve-button]");
+    this.convertButton = $("[data-testid=convert-button]");
     this.closeButton = $("[data-testid=close-conversation]");
     this.readonlyBanner = $("[data-testid=readonly-banner]");
     this.backButton = $("[data-role=back]");
@@ -58,6 +59,7 @@ export class ConversationView {
     this.takeButton.addEventListener("click", () => app.take());
     this.transferButton.addEventListener("click", () => app.openTransfer());
     this.resolveButton.addEventListener("click", () => app.resolve());
+    this.convertButton.addEventListener("click", () => app.convertToTicket());
     this.closeButton.addEventListener("click", () => app.closeConversation());
     this.backButton.addEventListener("click", () => app.backFromHistory());
     this.replyTab.addEventListener("click", () => this.setMode("reply"));
@@ -188,6 +190,8 @@ export class ConversationView {
     this.transferButton.hidden = !transferable;
     this.transferButton.disabled = Boolean(open.busy) || !this.app.online;
     this.resolveButton.hidden = !resolvable;
+    this.convertButton.hidden = !resolvable;
+    this.convertButton.disabled = Boolean(open.busy) || !this.app.online;
     this.takeButton.disabled = Boolean(open.busy) || !this.app.online;
     this.resolveButton.disabled = Boolean(open.busy) || !this.app.online;
     this.readonlyBanner.hidden = !open.readOnly;
@@ -294,6 +298,8 @@ export class ConversationView {
     if (meta.event === "transferred_to_queue") return t("Transferred to a queue; waiting for the next agent");
     if (meta.event === "visitor_left") return t("The visitor left before an agent answered");
     if (meta.event === "no_agent_available") return t("Nobody answered in time; the visitor was asked to leave a message");
+    if (meta.event === "bot_handoff") return t("The bot handed the conversation to a person");
+    if (meta.event === "ticket_created") return t("Ticket %(number)s was created from this conversation", { number: meta.number || "" });
     if (meta.event === "routing_note") return t("Note for the next agent: %(note)s", { note: message.body });
     return message.body;
   }

@@ -93,6 +93,7 @@ class ConsoleApp {
       read: this.onRead,
       taken: this.onTaken,
       resolved: this.onResolved,
+      converted: this.onConverted,
       agent_status: this.onAgentStatus,
       offer: this.onOffer,
       offer_withdrawn: this.onOfferWithdrawn,
@@ -475,6 +476,22 @@ class ConsoleApp {
       this.open.busy = true;
       this.view.renderHeader();
     } else this.toast(t("Not connected. Try again in a moment."), "error");
+  }
+
+  convertToTicket() {
+    if (!this.open) return;
+    if (this.sendFrame({ type: "convert_to_ticket", conversation_id: this.open.id, ref: `convert-${this.open.id}` })) {
+      this.open.busy = true;
+      this.view.renderHeader();
+    } else this.toast(t("Not connected. Try again in a moment."), "error");
+  }
+
+  onConverted(frame) {
+    if (this.open && this.open.id === frame.conversation_id) {
+      this.open.busy = false;
+      this.toast(t("Ticket %(number)s created.", { number: frame.ticket_number }), "ok");
+      this.view.renderHeader();
+    }
   }
 
   sendMessage({ conversationId, body, internal, attachments }) {

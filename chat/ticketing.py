@@ -20,7 +20,7 @@ from routing.models import QueueEntry
 from tickets.models import Ticket
 from tickets.services import create_from_conversation
 
-SENDERS = {Message.SenderKind.VISITOR: "customer", Message.SenderKind.AGENT: "agent", Message.SenderKind.BOT: "bot"}
+SENDERS: dict[str, str] = {Message.SenderKind.VISITOR: "customer", Message.SenderKind.AGENT: "agent", Message.SenderKind.BOT: "bot"}
 
 
 def _transcript(conversation_id: int) -> list[dict[str, Any]]:

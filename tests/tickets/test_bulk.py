@@ -35,7 +35,7 @@ def queries_for(make_ticket: Any, count: int, **change: Any) -> int:
 )
 def test_a_bulk_change_costs_the_same_queries_for_3_and_30_tickets(make_ticket: Any, alice: Any, team: Any, change: dict[str, Any]) -> None:
     make_ticket()  # the team's stages and ticket queue exist before counting
-    services.ticket_queue(team)
+    services.ticket_queue(team=team)
     if "assignee" in change:
         change = {"assignee": alice}
     if "stage" in change:

@@ -46,7 +46,7 @@ def test_dispatch_assigns_round_robin_across_the_team(make_ticket: Any, team: An
 
 
 def test_dispatch_with_least_load_picks_the_agent_holding_fewest_tickets(make_ticket: Any, team: Any, alice: Any, bob: Any) -> None:
-    services.ticket_queue(team)
+    services.ticket_queue(team=team)
     Queue.objects.filter(kind="ticket", team=team).update(strategy="least_load")
     make_ticket(assignee=alice)
     make_ticket(assignee=alice)
@@ -217,7 +217,7 @@ def test_a_ticket_solved_while_queued_gives_the_slot_back_when_routing_assigns_i
 
 def test_a_queued_ticket_that_overflows_stays_in_the_pool_with_a_note(make_ticket: Any, team: Any) -> None:
     AgentFactory(teams=[team], status="offline")
-    queue = services.ticket_queue(team)
+    queue = services.ticket_queue(team=team)
     Queue.objects.filter(pk=queue.pk).update(max_wait_s=60)
     ticket = make_ticket(dispatch=True)
     routing.overflow_due(now=ticket.created_at + timedelta(seconds=61))

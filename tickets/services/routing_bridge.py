@@ -36,7 +36,7 @@ KIND = WorkKind.TICKET.value
 LIVE = QueueEntry.LIVE
 
 
-def ticket_queue(team: Team) -> Queue:
+def ticket_queue(*, team: Team) -> Queue:
     """The team's ticket queue: the oldest active one, made on first use (auto-accept: a ticket is
     assigned, not rung; no language matching: tickets are worked in writing, at any time)."""
     queue = Queue.objects.filter(kind=KIND, team_id=team.pk, is_active=True).order_by("id").first()
@@ -90,7 +90,7 @@ def hold(*, assignments: Mapping[int, tuple[int, Team]], now: datetime, priority
     queues: dict[int, Queue] = {}
     for _agent_id, team in assignments.values():
         if team.pk not in queues:
-            queues[team.pk] = ticket_queue(team)
+            queues[team.pk] = ticket_queue(team=team)
     QueueEntry.objects.bulk_create(
         [
             QueueEntry(
@@ -135,7 +135,7 @@ def enqueue(
     exclude_agent_id: int | None = None,
 ) -> QueueEntry:
     """Put the ticket in its team's ticket queue and run one dispatch of that queue (inside this transaction)."""
-    queue = ticket_queue(team)
+    queue = ticket_queue(team=team)
     entry = routing.enqueue(
         kind=KIND,
         item_id=ticket_id,

@@ -116,3 +116,62 @@ def test_two_processes_grabbing_one_ticket_on_postgresql_leave_one_winner() -> N
     assert sorted(r["won"] for r in results) == [False, True]
     assert [r["code"] for r in results if not r["won"]] == ["already_taken"]
     assert Ticket.objects.get(pk=ticket.pk).assignee_id in {first.pk, second.pk}
+
+
+def _grab_while_sweeping(ticket_id: int, grabber_id: int) -> list[BaseException]:
+    from contactcenter.core.staff.models import AgentProfile
+    from routing import services as routing
+
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def sweep() -> None:
+        try:
+            start.wait()
+            routing.dispatch(now=T0)
+        except BaseException as error:  # surfaced by the caller
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def grab() -> None:
+        try:
+            agent = AgentProfile.objects.get(pk=grabber_id)
+            start.wait()
+            services.grab_ticket(ticket_id=ticket_id, agent=agent, now=T0)
+        except AlreadyTaken:
+            pass
+        except BaseException as error:  # surfaced by the caller
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep), threading.Thread(target=grab)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_grab_racing_routing_dispatch_leaves_one_assignee_and_one_held_entry() -> None:
+    from contactcenter.core.staff.models import AgentProfile
+    from routing.models import QueueEntry
+
+    team = TeamFactory()
+    dispatched_to = AgentFactory(teams=[team], status="offline")
+    grabber = AgentFactory(teams=[team], status="offline")
+    for round_ in range(5):
+        AgentProfile.objects.filter(pk__in=[dispatched_to.pk, grabber.pk]).update(status="offline")
+        ticket = services.create_ticket(actor=SYSTEM, team=team, subject=f"Race {round_}", now=T0, dispatch=True)
+        assert Ticket.objects.get(pk=ticket.pk).assignee_id is None
+        AgentProfile.objects.filter(pk=dispatched_to.pk).update(status="online")
+        assert not _grab_while_sweeping(ticket.pk, grabber.pk)
+        assignee = Ticket.objects.get(pk=ticket.pk).assignee_id
+        held = list(
+            QueueEntry.objects.filter(kind="ticket", item_id=ticket.pk, status="assigned", finished_at__isnull=True).values_list(
+                "assigned_agent_id", flat=True
+            )
+        )
+        assert assignee in {dispatched_to.pk, grabber.pk} and held == [assignee]

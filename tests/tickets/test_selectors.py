@@ -187,3 +187,16 @@ def test_links_show_only_tickets_the_agent_can_see(make_ticket: Any, alice: Any,
     services.link_tickets(ticket_id=a.pk, other_id=hidden.pk, kind="related", actor=supervisor, now=at(1))
     assert len(selectors.ticket_links(actor=supervisor, ticket_id=a.pk)) == 2
     assert [link.to_ticket_id for link in selectors.ticket_links(actor=alice, ticket_id=a.pk)] == [b.pk]
+
+
+@pytest.mark.parametrize("replies", [2, 40])
+def test_a_long_timeline_costs_the_same_queries_as_a_short_one(
+    make_ticket: Any, alice: Any, django_assert_num_queries: Any, replies: int
+) -> None:
+    ticket = make_ticket()
+    for n in range(replies):
+        services.reply(ticket_id=ticket.pk, actor=alice, body=f"reply {n}", now=at(n + 1))
+    with django_assert_num_queries(3):  # the ticket (access), the entries with authors, their attachments
+        entries = selectors.ticket_timeline(actor=alice, ticket_id=ticket.pk)
+        [(e.author_agent, e.author_customer, list(e.attachments.all())) for e in entries]
+    assert len(entries) == replies + 1

@@ -12,7 +12,7 @@ from datetime import datetime
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
-from contactcenter.core.errors import InvalidInput
+from contactcenter.core.errors import InvalidInput, NotFound
 from contactcenter.core.staff.models import AgentProfile
 from tickets import access, search
 from tickets.access import Actor
@@ -142,8 +142,6 @@ def ticket_detail(*, actor: Actor, ticket_id: int) -> Ticket:
         .first()
     )
     if ticket is None:
-        from contactcenter.core.errors import NotFound
-
         raise NotFound()
     return ticket
 

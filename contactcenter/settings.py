@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "contactcenter.core.customers",
@@ -204,6 +205,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        # Integrations: `contactcenter manage drf_create_token USER`, then "Authorization: Token <key>".
+        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "contactcenter.api_errors.exception_handler",
@@ -217,6 +220,9 @@ SPECTACULAR_SETTINGS = {
         # Two "status" choice sets: the conversation's keeps its name, the article's gets its own.
         "StatusEnum": "chat.models.Conversation.Status",
         "ArticleStatusEnum": "bot.models.Article.Status",
+        "TicketStatusEnum": "tickets.models.Status",
+        "TimelineEntryKindEnum": "tickets.models.TimelineEntry.Kind",
+        "TicketLinkKindEnum": "tickets.models.TicketLink.Kind",
     },
     # The docs page's scripts ship with drf-spectacular-sidecar: no CDN.
     "REDOC_DIST": "SIDECAR",
@@ -248,6 +254,8 @@ CC_IN_PROCESS_TICKER = env.bool("CC_IN_PROCESS_TICKER", default=True)
 # features switch it off (tests/liveserver.py) to talk to agents directly.
 CC_DEMO_FAQ = env.bool("CC_DEMO_FAQ", default=True)
 CC_BOT_INDEX_CHECK_S = env.float("CC_BOT_INDEX_CHECK_S", default=1.0)
+# The team that gets tickets the bot opens (a team slug; empty: the first team).
+CC_BOT_TICKET_TEAM = env.str("CC_BOT_TICKET_TEAM", default="")
 CC_RASA_TIMEOUT_S = env.float("CC_RASA_TIMEOUT_S", default=3.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -13,4 +13,9 @@ class TicketsConfig(AppConfig):
         from tickets.services import dispatch
 
         handlers.register("ticket", assigned=dispatch.on_assigned, overflowed=dispatch.on_overflowed)
+        from bot import hooks
+        from tickets import bot_backend
+
+        # The bot's ticket actions (Rasa) open and look up tickets here; the bot may not import tickets.
+        hooks.register_ticket_backend(create=bot_backend.create, status=bot_backend.status, name="tickets")
         periodic.register("tickets.follow_ups", dispatch.fire_due_follow_ups, every_s=15.0)

@@ -223,12 +223,49 @@ def test_an_unknown_action_gets_rasa_sdks_not_found_error(action_server: ActionS
     assert result == {"error": "No registered action found for name 'action_does_not_exist'.", "action_name": "action_does_not_exist"}
 
 
-def test_ticket_actions_on_a_server_without_a_ticket_desk_say_they_are_not_available(action_server: ActionServer) -> None:
+def _restore(previous: hooks.TicketBackend | None) -> None:
+    if previous is None:
+        hooks.unregister_ticket_backend()
+    else:
+        hooks.register_ticket_backend(create=previous.create, status=previous.status, name=previous.name)
+
+
+@pytest.fixture
+def no_ticket_desk() -> Iterator[None]:
+    """A server whose ticket desk is not installed (the tickets app registers itself at start-up)."""
+    previous = hooks.ticket_backend()
+    hooks.unregister_ticket_backend()
+    try:
+        yield
+    finally:
+        _restore(previous)
+
+
+async def test_ticket_actions_on_a_server_without_a_ticket_desk_say_they_are_not_available(no_ticket_desk: None) -> None:
     call = rasa_call("action_create_ticket", "open a ticket", slots={"ticket_subject": "Router broken", "email": "a@example.com"})
-    status, result = action_server.post(call)
-    assert status == 200
+    result = await run_action(call)
     assert result["responses"][0]["text"] == "Ticket actions are not available on this server."
     assert slot_events(result) == {"ticket_error": "unavailable"}
+
+
+def test_the_ticket_desk_installs_itself_as_the_bots_ticket_backend() -> None:
+    backend = hooks.ticket_backend()
+    assert backend is not None and backend.name == "tickets"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_real_ticket_desk_opens_a_ticket_and_answers_its_status_only_to_its_customer() -> None:
+    from tests.factories import TeamFactory
+
+    TeamFactory()
+    backend = hooks.ticket_backend()
+    assert backend is not None
+    receipt = backend.create(hooks.TicketRequest(subject="Router red light", email="Amy@Example.com", phone="", language="en"))
+    assert receipt.number.startswith("T-") and receipt.status == "open"
+    mine = backend.status(hooks.TicketLookup(number=receipt.number.lower(), email="amy@example.com"))
+    assert mine is not None and (mine.number, mine.status, mine.label) == (receipt.number, "open", "open")
+    assert backend.status(hooks.TicketLookup(number=receipt.number, email="eve@example.com")) is None
+    assert backend.status(hooks.TicketLookup(number="T-999999", email="amy@example.com")) is None
 
 
 def _with_tracker(**changes: Any) -> dict[str, Any]:
@@ -308,11 +345,12 @@ class FakeTicketDesk:
 @pytest.fixture
 def ticket_desk() -> Iterator[FakeTicketDesk]:
     desk = FakeTicketDesk()
+    previous = hooks.ticket_backend()
     hooks.register_ticket_backend(create=desk.create, status=desk.status, name="fake")
     try:
         yield desk
     finally:
-        hooks.unregister_ticket_backend()
+        _restore(previous)
 
 
 async def run_action(call: dict[str, Any]) -> dict[str, Any]:
@@ -438,7 +476,7 @@ async def test_an_unusable_ticket_number_is_refused_without_a_lookup(ticket_desk
 
 
 @pytestmark_db
-async def test_ticket_status_without_a_ticket_desk_says_it_is_not_available() -> None:
+async def test_ticket_status_without_a_ticket_desk_says_it_is_not_available(no_ticket_desk: None) -> None:
     result = await run_action(rasa_call("action_ticket_status", "status?", slots={"ticket_number": "T-7"}))
     assert result["responses"][0]["text"] == "Ticket actions are not available on this server."
 
@@ -471,10 +509,12 @@ async def test_a_rasa_sender_of_its_own_counts_earlier_suggestions_from_the_trac
 
 def test_a_second_ticket_desk_replaces_the_first_and_unregistering_leaves_none() -> None:
     desk = FakeTicketDesk()
+    previous = hooks.ticket_backend()
     hooks.register_ticket_backend(create=desk.create, status=desk.status, name="one")
     try:
         second = hooks.register_ticket_backend(create=desk.create, status=desk.status, name="two")
         assert hooks.ticket_backend() is second
-    finally:
         hooks.unregister_ticket_backend()
-    assert hooks.ticket_backend() is None
+        assert hooks.ticket_backend() is None
+    finally:
+        _restore(previous)

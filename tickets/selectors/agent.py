@@ -106,7 +106,9 @@ def filtered_tickets(*, actor: Actor, filters: TicketFilters, now: datetime) -> 
         condition = search.matches(filters.q)
         if condition is None:
             return tickets.none()
-        tickets = tickets.filter(condition | Q(number__iexact=filters.q.strip()))
+        # Numbers are stored upper-case: an equality (not iexact, i.e. UPPER(number)) lets PostgreSQL OR the
+        # number index with the trigram index instead of scanning every row.
+        tickets = tickets.filter(condition | Q(number=filters.q.strip().upper()))
     return tickets
 
 

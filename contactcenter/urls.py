@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("chat.urls")),
     path("", include("routing.urls")),
     path("", include("bot.urls")),
+    path("", include("tickets.urls")),
     path("", include("contactcenter.console.urls")),
 ]

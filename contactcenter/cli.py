@@ -1,4 +1,4 @@
-"""The ``contactcenter`` command: demo, serve, tick, createadmin, faq, rasa-actions, simulate, bench, and Django's manage commands."""
+"""The ``contactcenter`` command: demo, serve, tick, createadmin, faq, rasa-actions, simulate, seed, bench, and Django's manage commands."""
 
 from __future__ import annotations
 
@@ -115,6 +115,47 @@ def cmd_bench(args: argparse.Namespace, rest: list[str]) -> int:
     return bench_main(rest)
 
 
+def cmd_seed(args: argparse.Namespace) -> int:
+    """Fill an empty desk with realistic bilingual tickets (contactcenter.seed); refuses a database that has tickets."""
+    if args.tickets < 1 or (args.customers is not None and args.customers < 1):
+        print("contactcenter seed: --tickets and --customers must be positive", file=sys.stderr)
+        return 2
+    _setup(args.data_dir)
+    _migrate()
+    import json
+
+    from django.utils import timezone
+
+    from contactcenter.seed import SeedRefused, seed_tickets
+
+    def progress(line: str) -> None:
+        if not args.quiet:
+            print(line, file=sys.stderr, flush=True)
+
+    try:
+        result = seed_tickets(tickets=args.tickets, customers=args.customers, seed=args.seed, now=timezone.now(), progress=progress)
+    except SeedRefused as error:
+        print(f"contactcenter seed: {error}", file=sys.stderr)
+        return 2
+    figures = {
+        "teams": result.teams,
+        "agents": result.agents,
+        "customers": result.customers,
+        "tickets": result.tickets,
+        "timeline_entries": result.timeline_entries,
+        "long_timeline_ticket_ids": result.long_timeline_ticket_ids[:10],
+        "seconds": round(result.seconds, 1),
+    }
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        print(
+            f"Seeded {result.tickets} tickets ({result.timeline_entries} timeline entries) for {result.customers} customers, "
+            f"{result.agents} agents in {result.teams} teams in {result.seconds:.1f} s."
+        )
+    return 0
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     """A staffing simulation of one queue through the routing engine (no database, no server)."""
     import json
@@ -221,6 +262,15 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--patience-s", type=float, default=None, help="mean patience; callers hang up after it")
     simulate.add_argument("--json", action="store_true")
     simulate.set_defaults(func=cmd_simulate)
+
+    seed = sub.add_parser("seed", help="fill an empty ticket desk with realistic bilingual data (refuses if there are tickets)")
+    seed.add_argument("--tickets", type=int, required=True)
+    seed.add_argument("--customers", type=int, default=None, help="default: tickets / 5")
+    seed.add_argument("--seed", type=int, default=1, help="random seed: the same seed gives the same data")
+    seed.add_argument("--json", action="store_true", help="print the counts as one JSON object")
+    seed.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    seed.add_argument("--data-dir", dest="data_dir_sub")
+    seed.set_defaults(func=cmd_seed)
 
     from contactcenter import cli_faq
 

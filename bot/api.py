@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from bot import selectors, services
 from bot.models import Article
+from contactcenter.core.api_fields import Flag, Text
 from contactcenter.core.errors import Forbidden, InvalidInput, NotFound
 from contactcenter.core.staff.models import AgentProfile, Team
 from contactcenter.core.staff.selectors import agent_for_user
@@ -38,24 +39,6 @@ PAGE_DEFAULT = 50
 
 
 # --------------------------------------------------------------------------------- strict input
-
-
-class Text(serializers.CharField):
-    """Text only: DRF's CharField would take 5 or 1.5 and store "5"."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class Flag(serializers.BooleanField):
-    """JSON true or false only, not "yes", 1 or "on"."""
-
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
 
 
 class StrictInput(serializers.Serializer[Any]):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from contactcenter.core.api_fields import Flag, Text
 from contactcenter.core.customers.models import Customer
 from contactcenter.core.staff.models import AgentProfile, Team
 from tickets.models import Priority, Stage, Status, TicketLink, TicketType, TimelineEntry
@@ -26,24 +27,6 @@ SEARCH_MAX_CHARS = 200
 
 
 # --------------------------------------------------------------------------------- strict input
-
-
-class Text(serializers.CharField):
-    """Text only: DRF's CharField would take 5 or 1.5 and store "5"."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class Flag(serializers.BooleanField):
-    """JSON true or false only, not "yes", 1 or "on"."""
-
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
 
 
 class Id(serializers.IntegerField):

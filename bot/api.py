@@ -22,10 +22,9 @@ from rest_framework.views import APIView
 
 from bot import selectors, services
 from bot.models import Article
-from contactcenter.core.api_fields import Flag, Text
-from contactcenter.core.errors import Forbidden, InvalidInput, NotFound
+from contactcenter.core.errors import Forbidden, NotFound
+from contactcenter.core.rest import Flag, Text, request_agent, validated
 from contactcenter.core.staff.models import AgentProfile, Team
-from contactcenter.core.staff.selectors import agent_for_user
 
 ANSWER_MAX_CHARS = 20_000
 QUESTION_MAX_CHARS = 500
@@ -207,24 +206,11 @@ NOT_FOUND = {404: OpenApiResponse(BotErrorOut, description="No such article, or 
 # ----------------------------------------------------------------------------------- helpers
 
 
-def _agent(request: Request) -> AgentProfile:
-    agent = agent_for_user(user_id=request.user.pk) if request.user.is_authenticated else None
-    if agent is None:
-        raise Forbidden(_("Only agents may use this endpoint."), reason="not_an_agent")
-    return agent
-
-
 def _supervisor(request: Request) -> AgentProfile:
-    agent = _agent(request)
+    agent = request_agent(request)
     if not agent.is_supervisor:
         raise Forbidden(_("Only supervisors may do this."), reason="not_a_supervisor")
     return agent
-
-
-def _valid(serializer: serializers.Serializer[Any]) -> dict[str, Any]:
-    if not serializer.is_valid():
-        raise InvalidInput(_("The input is not valid."), fields=serializer.errors)
-    return dict(serializer.validated_data)
 
 
 def _visible(agent: AgentProfile, article_id: int) -> Article:
@@ -269,8 +255,8 @@ class ArticleListView(APIView):
         tags=["bot"],
     )
     def get(self, request: Request) -> Response:
-        agent = _agent(request)
-        query = _valid(SearchQuery(data=request.query_params))
+        agent = request_agent(request)
+        query = validated(SearchQuery(data=request.query_params))
         found = selectors.search_articles(
             agent,
             text=query.get("q", ""),
@@ -291,8 +277,8 @@ class ArticleListView(APIView):
         tags=["bot"],
     )
     def post(self, request: Request) -> Response:
-        agent = _agent(request)
-        data = _edits(_valid(ArticleIn(data=request.data)))
+        agent = request_agent(request)
+        data = _edits(validated(ArticleIn(data=request.data)))
         article = services.create_article(by=agent, now=timezone.now(), **data)
         return Response(ArticleOut(article).data, status=status.HTTP_201_CREATED)
 
@@ -302,7 +288,7 @@ class ArticleDetailView(APIView):
 
     @extend_schema(operation_id="bot_article_read", responses={200: ArticleOut, **ERRORS, **NOT_FOUND}, tags=["bot"])
     def get(self, request: Request, article_id: int) -> Response:
-        return _article(_visible(_agent(request), article_id))
+        return _article(_visible(request_agent(request), article_id))
 
     @extend_schema(
         operation_id="bot_article_update",
@@ -312,9 +298,9 @@ class ArticleDetailView(APIView):
         tags=["bot"],
     )
     def patch(self, request: Request, article_id: int) -> Response:
-        agent = _agent(request)
+        agent = request_agent(request)
         _visible(agent, article_id)
-        data = _edits(_valid(ArticleIn(data=request.data, partial=True)))
+        data = _edits(validated(ArticleIn(data=request.data, partial=True)))
         return _article(services.update_article(article_id=article_id, by=agent, now=timezone.now(), **data))
 
 
@@ -326,7 +312,7 @@ class ArticleVersionsView(APIView):
         tags=["bot"],
     )
     def get(self, request: Request, article_id: int) -> Response:
-        article = _visible(_agent(request), article_id)
+        article = _visible(request_agent(request), article_id)
         versions = article.versions.select_related("edited_by").order_by("-version")
         return Response({"results": ArticleVersionOut(versions, many=True).data})
 
@@ -342,8 +328,8 @@ class ArticleSubmitView(APIView):
         tags=["bot"],
     )
     def post(self, request: Request, article_id: int) -> Response:
-        agent = _agent(request)
-        _valid(NoBody(data=request.data))
+        agent = request_agent(request)
+        validated(NoBody(data=request.data))
         _visible(agent, article_id)
         return _article(services.submit_for_review(article_id=article_id, by=agent))
 
@@ -361,7 +347,7 @@ class ArticleReviewView(APIView):
     def post(self, request: Request, article_id: int) -> Response:
         agent = _supervisor(request)
         _visible(agent, article_id)
-        data = _valid(ReviewIn(data=request.data))
+        data = validated(ReviewIn(data=request.data))
         article = services.review(article_id=article_id, by=agent, approve=data["approve"], note=data["note"], now=timezone.now())
         return _article(article)
 
@@ -377,8 +363,8 @@ class ProposalView(APIView):
         tags=["bot"],
     )
     def post(self, request: Request) -> Response:
-        agent = _agent(request)
-        data = _valid(ProposalIn(data=request.data))
+        agent = request_agent(request)
+        data = validated(ProposalIn(data=request.data))
         article = services.propose_article(by=agent, now=timezone.now(), **data)
         return Response(ArticleOut(article).data, status=status.HTTP_201_CREATED)
 
@@ -393,7 +379,7 @@ class UnansweredView(APIView):
     )
     def get(self, request: Request) -> Response:
         _supervisor(request)
-        query = _valid(UnansweredQuery(data=request.query_params))
+        query = validated(UnansweredQuery(data=request.query_params))
         groups = selectors.unanswered(since=query.get("since"), limit=query["limit"])
         return Response({"results": QuestionGroupOut(groups, many=True).data})
 
@@ -409,6 +395,6 @@ class AskView(APIView):
         tags=["bot"],
     )
     def post(self, request: Request) -> Response:
-        _agent(request)
-        data = _valid(AskIn(data=request.data))
+        request_agent(request)
+        data = validated(AskIn(data=request.data))
         return Response(selectors.ask(data["q"], language=data.get("lang")).as_dict())

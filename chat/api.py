@@ -26,9 +26,8 @@ from chat import selectors, services
 from chat.access import access_attachment_for_agent, access_conversation_for_agent
 from chat.events import attachment_payload
 from chat.models import Attachment, Conversation
-from contactcenter.core.errors import ContactCenterError, Forbidden, InvalidInput, NotFound
-from contactcenter.core.staff.models import AgentProfile
-from contactcenter.core.staff.selectors import agent_for_user
+from contactcenter.core.errors import ContactCenterError, InvalidInput, NotFound
+from contactcenter.core.rest import request_agent
 
 # Room for the multipart envelope around the file before refusing on Content-Length alone.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -120,13 +119,6 @@ ERRORS = {
 # ----------------------------------------------------------------------------------- helpers
 
 
-def _agent(request: Request) -> AgentProfile:
-    agent = agent_for_user(user_id=request.user.pk) if request.user.is_authenticated else None
-    if agent is None:
-        raise Forbidden(_("Only agents may use this endpoint."), reason="not_an_agent")
-    return agent
-
-
 def _too_large() -> FileTooLarge:
     limit = settings.CC_ATTACHMENT_MAX_BYTES
     return FileTooLarge(_("The file is too large (at most %(mb)d MB).") % {"mb": limit // (1024 * 1024)}, max_bytes=limit)
@@ -189,7 +181,7 @@ class ConversationAttachmentsView(APIView):
         tags=["chat"],
     )
     def post(self, request: Request, conversation_id: int) -> Response:
-        agent = _agent(request)
+        agent = request_agent(request)
         access_conversation_for_agent(agent=agent, conversation_id=conversation_id)
         upload = request.FILES.get("file")
         if upload is None:
@@ -211,7 +203,7 @@ class AttachmentFileView(APIView):
         tags=["chat"],
     )
     def get(self, request: Request, attachment_id: int) -> FileResponse:
-        agent = _agent(request)
+        agent = request_agent(request)
         attachment = access_attachment_for_agent(agent=agent, attachment_id=attachment_id)
         return attachment_file_response(attachment)
 
@@ -228,7 +220,7 @@ class ConversationListView(APIView):
         tags=["chat"],
     )
     def get(self, request: Request) -> Response:
-        agent = _agent(request)
+        agent = request_agent(request)
         status_filter = request.query_params.get("status") or None
         if status_filter is not None and status_filter not in Conversation.Status.values:
             raise InvalidInput(_("Unknown status."), field="status", allowed=list(Conversation.Status.values))
@@ -268,7 +260,7 @@ class TransferTargetsView(APIView):
         tags=["chat"],
     )
     def get(self, request: Request, conversation_id: int) -> Response:
-        agent = _agent(request)
+        agent = request_agent(request)
         access_conversation_for_agent(agent=agent, conversation_id=conversation_id)
         return Response(selectors.transfer_targets(agent=agent))
 
@@ -285,7 +277,7 @@ class ConversationMessagesView(APIView):
         tags=["chat"],
     )
     def get(self, request: Request, conversation_id: int) -> Response:
-        agent = _agent(request)
+        agent = request_agent(request)
         after_seq = _int_param(request, "after_seq", default=0, minimum=0, maximum=2**62)
         limit = _int_param(request, "limit", default=MESSAGES_PAGE_MAX, minimum=1, maximum=MESSAGES_PAGE_MAX)
         access_conversation_for_agent(agent=agent, conversation_id=conversation_id)

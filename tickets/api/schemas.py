@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from contactcenter.core.api_fields import Flag, Text
 from contactcenter.core.customers.models import Customer
+from contactcenter.core.rest import Flag, Text
 from contactcenter.core.staff.models import AgentProfile, Team
 from tickets.models import Priority, Stage, Status, TicketLink, TicketType, TimelineEntry
 from tickets.selectors import SORTS

@@ -6,9 +6,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.authtoken.models import Token
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -16,9 +15,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contactcenter.core.customers.models import Customer
-from contactcenter.core.errors import Forbidden, InvalidInput, NotFound
+from contactcenter.core.errors import NotFound
+from contactcenter.core.rest import request_agent, validated
 from contactcenter.core.staff.models import AgentProfile
-from contactcenter.core.staff.selectors import agent_for_user
 from tickets import selectors, services
 from tickets.api import schemas, uploads
 from tickets.models import Source, TicketType
@@ -39,19 +38,6 @@ CONFLICT = {
 
 
 # ----------------------------------------------------------------------------------- helpers
-
-
-def _agent(request: Request) -> AgentProfile:
-    agent = agent_for_user(user_id=request.user.pk) if request.user.is_authenticated else None
-    if agent is None:
-        raise Forbidden(_("Only agents may use this endpoint."), reason="not_an_agent")
-    return agent
-
-
-def _valid(serializer: serializers.Serializer[Any]) -> dict[str, Any]:
-    if not serializer.is_valid():
-        raise InvalidInput(_("The input is not valid."), fields=serializer.errors)
-    return dict(serializer.validated_data)
 
 
 def _ticket(agent: AgentProfile, ticket_id: int) -> Response:
@@ -98,7 +84,7 @@ def _filters(query: dict[str, Any]) -> selectors.TicketFilters:
 
 
 def _no_body(request: Request) -> None:
-    _valid(schemas.TicketNoBody(data=request.data))
+    validated(schemas.TicketNoBody(data=request.data))
 
 
 # ------------------------------------------------------------------------------------- views
@@ -115,8 +101,8 @@ class TicketListView(APIView):
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
-        agent = _agent(request)
-        query = _valid(schemas.TicketListQuery(data=request.query_params))
+        agent = request_agent(request)
+        query = validated(schemas.TicketListQuery(data=request.query_params))
         found = selectors.ticket_list(
             actor=agent, now=timezone.now(), filters=_filters(query), sort=query["sort"], page=query["page"], page_size=query["page_size"]
         )
@@ -130,8 +116,8 @@ class TicketListView(APIView):
         tags=TAGS,
     )
     def post(self, request: Request) -> Response:
-        agent = _agent(request)
-        data = _valid(schemas.TicketCreateIn(data=request.data))
+        agent = request_agent(request)
+        data = validated(schemas.TicketCreateIn(data=request.data))
         ticket = services.create_ticket(
             actor=agent,
             team=data["team"],
@@ -159,7 +145,7 @@ class TicketDetailView(APIView):
 
     @extend_schema(operation_id="tickets_read", responses={200: schemas.TicketDetailOut, **ERRORS, **NOT_FOUND}, tags=TAGS)
     def get(self, request: Request, ticket_id: int) -> Response:
-        return _ticket(_agent(request), ticket_id)
+        return _ticket(request_agent(request), ticket_id)
 
     @extend_schema(
         operation_id="tickets_update",
@@ -169,9 +155,9 @@ class TicketDetailView(APIView):
         tags=TAGS,
     )
     def patch(self, request: Request, ticket_id: int) -> Response:
-        agent = _agent(request)
+        agent = request_agent(request)
         selectors.ticket_detail(actor=agent, ticket_id=ticket_id)  # a hidden ticket is 404 before any input is judged
-        data = _valid(schemas.TicketUpdateIn(data=request.data))
+        data = validated(schemas.TicketUpdateIn(data=request.data))
         if "type" in data:
             data["ticket_type"] = data.pop("type")
         services.update_ticket(ticket_id=ticket_id, actor=agent, now=timezone.now(), **{name: data.get(name, UNSET) for name in _UPDATABLE})
@@ -202,7 +188,7 @@ class TicketTimelineView(APIView):
         tags=TAGS,
     )
     def get(self, request: Request, ticket_id: int) -> Response:
-        entries = selectors.ticket_timeline(actor=_agent(request), ticket_id=ticket_id)
+        entries = selectors.ticket_timeline(actor=request_agent(request), ticket_id=ticket_id)
         return Response({"results": schemas.TicketTimelineEntryOut(entries, many=True).data})
 
 
@@ -217,9 +203,9 @@ class TicketReplyView(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, ticket_id: int) -> Response:
-        agent = _agent(request)
+        agent = request_agent(request)
         selectors.ticket_detail(actor=agent, ticket_id=ticket_id)
-        data = _valid(schemas.TicketBodyIn(data=request.data))
+        data = validated(schemas.TicketBodyIn(data=request.data))
         entry = services.reply(ticket_id=ticket_id, actor=agent, body=data["body"], now=timezone.now())
         return Response(schemas.TicketTimelineEntryOut(entry).data, status=status.HTTP_201_CREATED)
 
@@ -235,9 +221,9 @@ class TicketNoteView(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, ticket_id: int) -> Response:
-        agent = _agent(request)
+        agent = request_agent(request)
         selectors.ticket_detail(actor=agent, ticket_id=ticket_id)
-        data = _valid(schemas.TicketBodyIn(data=request.data))
+        data = validated(schemas.TicketBodyIn(data=request.data))
         entry = services.add_note(ticket_id=ticket_id, actor=agent, body=data["body"], now=timezone.now())
         return Response(schemas.TicketTimelineEntryOut(entry).data, status=status.HTTP_201_CREATED)
 
@@ -269,10 +255,10 @@ class TicketAttachmentView(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, ticket_id: int) -> Response:
-        agent = _agent(request)
+        agent = request_agent(request)
         selectors.ticket_detail(actor=agent, ticket_id=ticket_id)
         form = {key: request.data.get(key) for key in request.data}
-        data = _valid(schemas.TicketAttachmentIn(data=form))
+        data = validated(schemas.TicketAttachmentIn(data=form))
         upload = uploads.checked_upload(data["file"])
         body = (data.get("body") or "").strip() or upload.filename
         post = services.reply if data["visibility"] == "public" else services.add_note
@@ -291,9 +277,9 @@ class TicketAssignView(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, ticket_id: int) -> Response:
-        agent = _agent(request)
+        agent = request_agent(request)
         selectors.ticket_detail(actor=agent, ticket_id=ticket_id)
-        data = _valid(schemas.TicketAssignIn(data=request.data))
+        data = validated(schemas.TicketAssignIn(data=request.data))
         services.assign_ticket(ticket_id=ticket_id, actor=agent, agent=data["agent"], now=timezone.now())
         return _ticket(agent, ticket_id)
 
@@ -309,7 +295,7 @@ class TicketGrabView(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, ticket_id: int) -> Response:
-        agent = _agent(request)
+        agent = request_agent(request)
         _no_body(request)
         services.grab_ticket(ticket_id=ticket_id, agent=agent, now=timezone.now())
         return _ticket(agent, ticket_id)
@@ -326,7 +312,7 @@ class TicketDispatchView(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, ticket_id: int) -> Response:
-        agent = _agent(request)
+        agent = request_agent(request)
         _no_body(request)
         services.dispatch_ticket(ticket_id=ticket_id, actor=agent, now=timezone.now())
         return _ticket(agent, ticket_id)
@@ -343,9 +329,9 @@ class TicketRedispatchView(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, ticket_id: int) -> Response:
-        agent = _agent(request)
+        agent = request_agent(request)
         selectors.ticket_detail(actor=agent, ticket_id=ticket_id)
-        data = _valid(schemas.TicketRedispatchIn(data=request.data))
+        data = validated(schemas.TicketRedispatchIn(data=request.data))
         services.redispatch_ticket(
             ticket_id=ticket_id, actor=agent, reason=data["reason"], now=timezone.now(), to_agent=data.get("to_agent")
         )
@@ -369,9 +355,9 @@ class TicketUrgeView(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, ticket_id: int) -> Response:
-        agent = _agent(request)
+        agent = request_agent(request)
         selectors.ticket_detail(actor=agent, ticket_id=ticket_id)
-        data = _valid(schemas.TicketUrgeIn(data=request.data))
+        data = validated(schemas.TicketUrgeIn(data=request.data))
         services.urge_ticket(ticket_id=ticket_id, actor=agent, now=timezone.now(), note=data["note"])
         return _ticket(agent, ticket_id)
 
@@ -381,7 +367,7 @@ class _StatusView(APIView):
     move: Any = None
 
     def post(self, request: Request, ticket_id: int) -> Response:
-        agent = _agent(request)
+        agent = request_agent(request)
         _no_body(request)
         type(self).move(ticket_id=ticket_id, actor=agent, now=timezone.now())
         return _ticket(agent, ticket_id)
@@ -432,9 +418,9 @@ class TicketMergeView(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, ticket_id: int) -> Response:
-        agent = _agent(request)
+        agent = request_agent(request)
         selectors.ticket_detail(actor=agent, ticket_id=ticket_id)
-        data = _valid(schemas.TicketMergeIn(data=request.data))
+        data = validated(schemas.TicketMergeIn(data=request.data))
         survivor = services.merge_tickets(ticket_ids=[ticket_id], into_id=data["into"], actor=agent, now=timezone.now())
         return _ticket(agent, survivor.pk)
 
@@ -449,7 +435,7 @@ class TicketLinksView(APIView):
         tags=TAGS,
     )
     def get(self, request: Request, ticket_id: int) -> Response:
-        links = selectors.ticket_links(actor=_agent(request), ticket_id=ticket_id)
+        links = selectors.ticket_links(actor=request_agent(request), ticket_id=ticket_id)
         return Response({"results": schemas.TicketLinkOut(links, many=True).data})
 
     @extend_schema(
@@ -460,9 +446,9 @@ class TicketLinksView(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, ticket_id: int) -> Response:
-        agent = _agent(request)
+        agent = request_agent(request)
         selectors.ticket_detail(actor=agent, ticket_id=ticket_id)
-        data = _valid(schemas.TicketLinkIn(data=request.data))
+        data = validated(schemas.TicketLinkIn(data=request.data))
         link = services.link_tickets(ticket_id=ticket_id, other_id=data["to"], kind=data["kind"], actor=agent, now=timezone.now())
         found = next(found for found in selectors.ticket_links(actor=agent, ticket_id=ticket_id) if found.pk == link.pk)
         return Response(schemas.TicketLinkOut(found).data, status=status.HTTP_201_CREATED)
@@ -471,7 +457,7 @@ class TicketLinksView(APIView):
 class TicketLinkView(APIView):
     @extend_schema(operation_id="tickets_link_delete", responses={204: None, **ERRORS, **NOT_FOUND}, tags=TAGS)
     def delete(self, request: Request, ticket_id: int, link_id: int) -> Response:
-        agent = _agent(request)
+        agent = request_agent(request)
         if not any(link.pk == link_id for link in selectors.ticket_links(actor=agent, ticket_id=ticket_id)):
             raise NotFound()
         services.unlink_tickets(link_id=link_id, actor=agent, now=timezone.now())
@@ -489,8 +475,8 @@ class TicketBulkView(APIView):
         tags=TAGS,
     )
     def post(self, request: Request) -> Response:
-        agent = _agent(request)
-        data = _valid(schemas.TicketBulkIn(data=request.data))
+        agent = request_agent(request)
+        data = validated(schemas.TicketBulkIn(data=request.data))
         result = services.bulk_update(
             ticket_ids=data["ids"],
             actor=agent,
@@ -514,7 +500,7 @@ class TicketTypeListView(APIView):
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
-        _agent(request)
+        request_agent(request)
         types = TicketType.objects.filter(is_active=True).order_by("name")
         return Response({"results": schemas.TicketTypeOut(types, many=True).data})
 
@@ -528,8 +514,8 @@ class CustomerTicketsView(APIView):
         tags=TAGS,
     )
     def get(self, request: Request, customer_id: int) -> Response:
-        agent = _agent(request)
-        query = _valid(schemas.TicketPageQuery(data=request.query_params))
+        agent = request_agent(request)
+        query = validated(schemas.TicketPageQuery(data=request.query_params))
         if not Customer.objects.filter(pk=customer_id).exists():
             raise NotFound()
         found = selectors.ticket_list(

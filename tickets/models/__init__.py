@@ -1,4 +1,5 @@
-"""Ticket desk tables: types, stages, tags, tickets, links, the timeline, attachments, urges, follow-ups."""
+"""Ticket desk tables: types, stages, tags, tickets, links, the timeline, attachments, urges, follow-ups,
+saved views and portal sign-in links."""
 
 from tickets.models.desk import Stage, Tag, TicketCounter, TicketType
 from tickets.models.ticket import (
@@ -12,10 +13,13 @@ from tickets.models.ticket import (
     TimelineEntry,
     Urge,
 )
+from tickets.models.views import PortalLink, SavedView
 
 __all__ = [
     "FollowUp",
+    "PortalLink",
     "Priority",
+    "SavedView",
     "Source",
     "Stage",
     "Status",

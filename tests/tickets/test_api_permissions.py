@@ -71,6 +71,11 @@ def _solved(w: World) -> None:
     services.solve_ticket(ticket_id=w.ticket.pk, actor=SYSTEM, now=T0)
 
 
+def _noted_file(w: World) -> int:
+    upload = services.AttachmentUpload(filename="shot.png", content=b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png")
+    return services.add_note(ticket_id=w.ticket.pk, actor=SYSTEM, body="Shot", now=T0, attachments=[upload]).attachments.get().pk
+
+
 def _linked(w: World) -> int:
     return services.link_tickets(ticket_id=w.ticket.pk, other_id=w.sibling.pk, kind="related", actor=SYSTEM, now=T0).pk
 
@@ -86,6 +91,15 @@ SEES_TICKET = {
 LISTS_TICKET = {**SEES_TICKET, "agent_of_another_team": OK_WITHOUT}
 ANY_AGENT = {**SEES_TICKET, "agent_of_another_team": OK}
 TEAM_WORK = {**SEES_TICKET, "agent_of_another_team": DENIED}  # not about one ticket: creating in a team one is not in
+# A personal saved view of the team's agent (the token user is that agent): nobody else sees it, supervisors neither.
+OWNS_VIEW = {**SEES_TICKET, "supervisor": HIDDEN, "admin": HIDDEN}
+
+
+def _view_url(w: World) -> str:
+    from tickets.models import SavedView
+
+    view = SavedView.objects.create(name="Mine", owner=w.member, query={"status": ["open"]}, created_at=T0, updated_at=T0)
+    return f"/api/tickets/views/{view.pk}/"
 
 
 @dataclass
@@ -102,6 +116,17 @@ MATRIX: dict[str, dict[str, Case]] = {
     "tickets-bulk": {
         "POST": Case(lambda w: Call("post", "/api/tickets/bulk/", {"ids": [w.ticket.pk], "priority": "high"}), SEES_TICKET),
     },
+    "tickets-desk": {"GET": Case(lambda w: Call("get", "/api/tickets/desk/"), ANY_AGENT)},
+    "tickets-ids": {"GET": Case(lambda w: Call("get", "/api/tickets/ids/?status=open"), ANY_AGENT)},
+    "tickets-views": {
+        "GET": Case(lambda w: Call("get", "/api/tickets/views/"), ANY_AGENT),
+        "POST": Case(lambda w: Call("post", "/api/tickets/views/", {"name": "Urgent", "query": {"priority": ["urgent"]}}), ANY_AGENT),
+    },
+    "tickets-view": {
+        "PATCH": Case(lambda w: Call("patch", _view_url(w), {"name": "Mine, renamed"}), OWNS_VIEW),
+        "DELETE": Case(lambda w: Call("delete", _view_url(w)), OWNS_VIEW),
+    },
+    "ticket-by-number": {"GET": Case(lambda w: Call("get", f"/api/tickets/by-number/{w.ticket.number}/"), SEES_TICKET)},
     "ticket": {
         "GET": Case(lambda w: Call("get", _ticket_url(w)), SEES_TICKET),
         "PATCH": Case(lambda w: Call("patch", _ticket_url(w), {"priority": "urgent", "tags": ["vip"]}), SEES_TICKET),
@@ -112,6 +137,7 @@ MATRIX: dict[str, dict[str, Case]] = {
     "ticket-attachments": {
         "POST": Case(lambda w: Call("post", _ticket_url(w, "attachments"), {"file": _png()}, multipart=True), SEES_TICKET)
     },
+    "ticket-attachment": {"GET": Case(lambda w: Call("get", _ticket_url(w, f"attachments/{_noted_file(w)}")), SEES_TICKET)},
     "ticket-assign": {"POST": Case(lambda w: Call("post", _ticket_url(w, "assign"), {"agent": w.member.pk}), SEES_TICKET)},
     "ticket-grab": {"POST": Case(lambda w: Call("post", _ticket_url(w, "grab")), SEES_TICKET)},
     "ticket-dispatch": {"POST": Case(lambda w: Call("post", _ticket_url(w, "dispatch")), SEES_TICKET)},
@@ -191,7 +217,7 @@ def test_permission_matrix(world: World, route: str, method: str, role: str) -> 
     call = case.call(world)
     response = send(client_as(role, world), call)
     expected = case.expected[role]
-    body = response.json() if response.content else {}
+    body = response.json() if not response.streaming and response.content else {}
     if expected == DENIED:
         assert response.status_code in (401, 403), (response.status_code, body)
     elif expected == HIDDEN:
@@ -202,6 +228,8 @@ def test_permission_matrix(world: World, route: str, method: str, role: str) -> 
         if route in TICKET_LISTS and call.method == "get":
             ids = {row["id"] for row in body["results"]}
             assert (world.ticket.pk in ids) == (expected == OK), ids
+        if route == "tickets-ids":  # every agent may ask; the team's ticket is among the ids only for those who see it
+            assert (world.ticket.pk in body["ids"]) == (SEES_TICKET[role] == OK), body
 
 
 def test_a_hidden_ticket_answers_like_a_missing_one(world: World) -> None:

@@ -21,6 +21,7 @@ from tickets.services.dispatch import (
 )
 from tickets.services.merge import link_tickets, merge_tickets, unlink_tickets
 from tickets.services.routing_bridge import ticket_queue
+from tickets.services.saved_views import create_saved_view, delete_saved_view, update_saved_view
 from tickets.services.work import (
     AttachmentUpload,
     add_note,
@@ -46,7 +47,9 @@ __all__ = [
     "cancel_follow_up",
     "close_ticket",
     "create_from_conversation",
+    "create_saved_view",
     "create_ticket",
+    "delete_saved_view",
     "dispatch_ticket",
     "fire_due_follow_ups",
     "grab_ticket",
@@ -59,6 +62,7 @@ __all__ = [
     "solve_ticket",
     "ticket_queue",
     "unlink_tickets",
+    "update_saved_view",
     "update_ticket",
     "urge_ticket",
 ]

@@ -250,6 +250,72 @@ def test_a_file_over_the_limit_is_413(api: APIClient, make_ticket: Callable[...,
     assert response.json()["code"] == "file_too_large"
 
 
+def _noted_file(ticket: Ticket, agent: AgentProfile, *, filename: str = "电表 reading.png", content: bytes = b"") -> Any:
+    upload = services.AttachmentUpload(filename=filename, content=content or b"\x89PNG\r\n\x1a\n" + b"\x01" * 32, content_type="image/png")
+    return services.add_note(ticket_id=ticket.pk, actor=agent, body="Photo of the meter", now=T0, attachments=[upload]).attachments.get()
+
+
+def test_an_agent_downloads_an_attachment_as_a_file_of_its_stored_type(
+    api: APIClient, make_ticket: Callable[..., Ticket], alice: AgentProfile
+) -> None:
+    ticket = make_ticket()
+    attachment = _noted_file(ticket, alice)
+    response = api.get(url(ticket, f"attachments/{attachment.pk}"), HTTP_ACCEPT="image/png")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"\x89PNG\r\n\x1a\n" + b"\x01" * 32
+    assert response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"] == "attachment; filename=\"__ reading.png\"; filename*=UTF-8''%E7%94%B5%E8%A1%A8%20reading.png"
+
+
+def test_the_ticket_and_its_timeline_give_each_attachment_its_download_url(
+    api: APIClient, make_ticket: Callable[..., Ticket], alice: AgentProfile
+) -> None:
+    ticket = make_ticket()
+    attachment = _noted_file(ticket, alice)
+    download = f"http://testserver{url(ticket, f'attachments/{attachment.pk}')}"
+    timeline = api.get(url(ticket, "timeline")).json()["results"]
+    assert [a["url"] for entry in timeline for a in entry["attachments"]] == [download]
+    assert [a["url"] for a in api.get(url(ticket)).json()["attachments"]] == [download]
+    assert api.get(download).status_code == 200
+
+
+def test_an_uploaded_file_comes_back_from_the_url_in_the_answer(api: APIClient, make_ticket: Callable[..., Ticket]) -> None:
+    text = SimpleUploadedFile("steps.txt", "先关阀门 then call us".encode(), content_type="application/octet-stream")
+    entry = api.post(url(make_ticket(), "attachments"), {"file": text}, format="multipart").json()
+    response = api.get(entry["attachments"][0]["url"])
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain"
+    assert b"".join(response.streaming_content).decode() == "先关阀门 then call us"
+
+
+def test_an_attachment_of_a_hidden_ticket_answers_like_a_missing_one(
+    make_ticket: Callable[..., Ticket], alice: AgentProfile, outsider: AgentProfile
+) -> None:
+    ticket = make_ticket()
+    attachment = _noted_file(ticket, alice)
+    client = client_for(outsider)
+    hidden = client.get(url(ticket, f"attachments/{attachment.pk}"))
+    missing = client.get(url(ticket, "attachments/999999"))
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()
+
+
+def test_an_attachment_is_found_only_under_its_own_ticket(api: APIClient, make_ticket: Callable[..., Ticket], alice: AgentProfile) -> None:
+    attachment = _noted_file(make_ticket(), alice)
+    other = make_ticket(subject="Another bill")
+    assert api.get(url(other, f"attachments/{attachment.pk}")).status_code == 404
+
+
+def test_an_attachment_whose_file_is_gone_is_404(api: APIClient, make_ticket: Callable[..., Ticket], alice: AgentProfile) -> None:
+    ticket = make_ticket()
+    attachment = _noted_file(ticket, alice)
+    attachment.file.delete(save=False)
+    response = api.get(url(ticket, f"attachments/{attachment.pk}"))
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
 # ------------------------------------------------------------------------------ work actions
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -12,7 +13,7 @@ from rest_framework import serializers
 from contactcenter.core.customers.models import Customer
 from contactcenter.core.rest import Flag, Text
 from contactcenter.core.staff.models import AgentProfile, Team
-from tickets.models import Priority, Stage, Status, TicketLink, TicketType, TimelineEntry
+from tickets.models import Priority, Stage, Status, TicketAttachment, TicketLink, TicketType, TimelineEntry
 from tickets.selectors import SORTS
 
 PAGE_SIZE_MAX = 100
@@ -251,15 +252,6 @@ class TicketOut(serializers.Serializer[Any]):
         return sorted(tag.name for tag in ticket.tags.all())
 
 
-class TicketDetailOut(TicketOut):
-    description = serializers.CharField()
-    custom_fields = serializers.DictField()
-    collaborators = TicketAgentRef(many=True)
-    followers = TicketAgentRef(many=True)
-    conversation_id = serializers.IntegerField(allow_null=True)
-    last_urged_at = serializers.DateTimeField(allow_null=True)
-
-
 class TicketPageOut(serializers.Serializer[Any]):
     results = TicketOut(many=True)
     count = serializers.IntegerField()
@@ -275,6 +267,22 @@ class TicketAttachmentOut(serializers.Serializer[Any]):
     content_type = serializers.CharField()
     size = serializers.IntegerField()
     created_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField(help_text="Where an agent downloads it (GET, the same sign-in or token).")
+
+    def get_url(self, attachment: TicketAttachment) -> str:
+        path = reverse("ticket-attachment", kwargs={"ticket_id": attachment.ticket_id, "attachment_id": attachment.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class TicketDetailOut(TicketOut):
+    description = serializers.CharField()
+    custom_fields = serializers.DictField()
+    collaborators = TicketAgentRef(many=True)
+    followers = TicketAgentRef(many=True)
+    conversation_id = serializers.IntegerField(allow_null=True)
+    last_urged_at = serializers.DateTimeField(allow_null=True)
+    attachments = TicketAttachmentOut(many=True, help_text="Every file on the timeline (internal notes' too), oldest first.")
 
 
 class TicketAuthorOut(serializers.Serializer[Any]):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from django.http import FileResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -40,8 +44,12 @@ CONFLICT = {
 # ----------------------------------------------------------------------------------- helpers
 
 
-def _ticket(agent: AgentProfile, ticket_id: int) -> Response:
-    return Response(schemas.TicketDetailOut(selectors.ticket_detail(actor=agent, ticket_id=ticket_id)).data)
+def _ticket(request: Request, agent: AgentProfile, ticket_id: int) -> Response:
+    return Response(schemas.TicketDetailOut(selectors.ticket_detail(actor=agent, ticket_id=ticket_id), context={"request": request}).data)
+
+
+def _entry(request: Request, entry: Any) -> Response:
+    return Response(schemas.TicketTimelineEntryOut(entry, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 def _page_url(request: Request, page: int) -> str:
@@ -135,7 +143,7 @@ class TicketListView(APIView):
             assignee=data.get("assignee"),
             dispatch=data["dispatch"],
         )
-        response = _ticket(agent, ticket.pk)
+        response = _ticket(request, agent, ticket.pk)
         response.status_code = status.HTTP_201_CREATED
         return response
 
@@ -145,7 +153,7 @@ class TicketDetailView(APIView):
 
     @extend_schema(operation_id="tickets_read", responses={200: schemas.TicketDetailOut, **ERRORS, **NOT_FOUND}, tags=TAGS)
     def get(self, request: Request, ticket_id: int) -> Response:
-        return _ticket(request_agent(request), ticket_id)
+        return _ticket(request, request_agent(request), ticket_id)
 
     @extend_schema(
         operation_id="tickets_update",
@@ -161,7 +169,7 @@ class TicketDetailView(APIView):
         if "type" in data:
             data["ticket_type"] = data.pop("type")
         services.update_ticket(ticket_id=ticket_id, actor=agent, now=timezone.now(), **{name: data.get(name, UNSET) for name in _UPDATABLE})
-        return _ticket(agent, ticket_id)
+        return _ticket(request, agent, ticket_id)
 
 
 _UPDATABLE = (
@@ -189,7 +197,7 @@ class TicketTimelineView(APIView):
     )
     def get(self, request: Request, ticket_id: int) -> Response:
         entries = selectors.ticket_timeline(actor=request_agent(request), ticket_id=ticket_id)
-        return Response({"results": schemas.TicketTimelineEntryOut(entries, many=True).data})
+        return Response({"results": schemas.TicketTimelineEntryOut(entries, many=True, context={"request": request}).data})
 
 
 class TicketReplyView(APIView):
@@ -207,7 +215,7 @@ class TicketReplyView(APIView):
         selectors.ticket_detail(actor=agent, ticket_id=ticket_id)
         data = validated(schemas.TicketBodyIn(data=request.data))
         entry = services.reply(ticket_id=ticket_id, actor=agent, body=data["body"], now=timezone.now())
-        return Response(schemas.TicketTimelineEntryOut(entry).data, status=status.HTTP_201_CREATED)
+        return _entry(request, entry)
 
 
 class TicketNoteView(APIView):
@@ -225,7 +233,7 @@ class TicketNoteView(APIView):
         selectors.ticket_detail(actor=agent, ticket_id=ticket_id)
         data = validated(schemas.TicketBodyIn(data=request.data))
         entry = services.add_note(ticket_id=ticket_id, actor=agent, body=data["body"], now=timezone.now())
-        return Response(schemas.TicketTimelineEntryOut(entry).data, status=status.HTTP_201_CREATED)
+        return _entry(request, entry)
 
 
 class TicketAttachmentView(APIView):
@@ -263,7 +271,35 @@ class TicketAttachmentView(APIView):
         body = (data.get("body") or "").strip() or upload.filename
         post = services.reply if data["visibility"] == "public" else services.add_note
         entry = post(ticket_id=ticket_id, actor=agent, body=body, now=timezone.now(), attachments=[upload])
-        return Response(schemas.TicketTimelineEntryOut(entry).data, status=status.HTTP_201_CREATED)
+        return _entry(request, entry)
+
+
+class _AnyAccept(BaseContentNegotiation):
+    """A download answers whatever the client accepts (a browser asks for */*, a script for image/png): errors stay JSON."""
+
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
+
+
+class TicketAttachmentFileView(APIView):
+    content_negotiation_class = _AnyAccept
+    renderer_classes = [JSONRenderer]  # for errors; the file itself is a FileResponse
+
+    @extend_schema(
+        operation_id="tickets_attachment_download",
+        summary="Download a file of the ticket (as an attachment, in the type it was stored with; internal notes' files too)",
+        responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file"), **ERRORS, **NOT_FOUND},
+        tags=TAGS,
+    )
+    def get(self, request: Request, ticket_id: int, attachment_id: int) -> FileResponse:
+        attachment = selectors.ticket_attachment(actor=request_agent(request), ticket_id=ticket_id, attachment_id=attachment_id)
+        return uploads.file_response(attachment)
 
 
 class TicketAssignView(APIView):
@@ -281,7 +317,7 @@ class TicketAssignView(APIView):
         selectors.ticket_detail(actor=agent, ticket_id=ticket_id)
         data = validated(schemas.TicketAssignIn(data=request.data))
         services.assign_ticket(ticket_id=ticket_id, actor=agent, agent=data["agent"], now=timezone.now())
-        return _ticket(agent, ticket_id)
+        return _ticket(request, agent, ticket_id)
 
 
 class TicketGrabView(APIView):
@@ -298,7 +334,7 @@ class TicketGrabView(APIView):
         agent = request_agent(request)
         _no_body(request)
         services.grab_ticket(ticket_id=ticket_id, agent=agent, now=timezone.now())
-        return _ticket(agent, ticket_id)
+        return _ticket(request, agent, ticket_id)
 
 
 class TicketDispatchView(APIView):
@@ -315,7 +351,7 @@ class TicketDispatchView(APIView):
         agent = request_agent(request)
         _no_body(request)
         services.dispatch_ticket(ticket_id=ticket_id, actor=agent, now=timezone.now())
-        return _ticket(agent, ticket_id)
+        return _ticket(request, agent, ticket_id)
 
 
 class TicketRedispatchView(APIView):
@@ -335,7 +371,7 @@ class TicketRedispatchView(APIView):
         services.redispatch_ticket(
             ticket_id=ticket_id, actor=agent, reason=data["reason"], now=timezone.now(), to_agent=data.get("to_agent")
         )
-        return _ticket(agent, ticket_id)
+        return _ticket(request, agent, ticket_id)
 
 
 class TicketUrgeView(APIView):
@@ -359,7 +395,7 @@ class TicketUrgeView(APIView):
         selectors.ticket_detail(actor=agent, ticket_id=ticket_id)
         data = validated(schemas.TicketUrgeIn(data=request.data))
         services.urge_ticket(ticket_id=ticket_id, actor=agent, now=timezone.now(), note=data["note"])
-        return _ticket(agent, ticket_id)
+        return _ticket(request, agent, ticket_id)
 
 
 class _StatusView(APIView):
@@ -370,7 +406,7 @@ class _StatusView(APIView):
         agent = request_agent(request)
         _no_body(request)
         type(self).move(ticket_id=ticket_id, actor=agent, now=timezone.now())
-        return _ticket(agent, ticket_id)
+        return _ticket(request, agent, ticket_id)
 
 
 def _status_schema(name: str, summary: str) -> Callable[[_View], _View]:
@@ -422,7 +458,7 @@ class TicketMergeView(APIView):
         selectors.ticket_detail(actor=agent, ticket_id=ticket_id)
         data = validated(schemas.TicketMergeIn(data=request.data))
         survivor = services.merge_tickets(ticket_ids=[ticket_id], into_id=data["into"], actor=agent, now=timezone.now())
-        return _ticket(agent, survivor.pk)
+        return _ticket(request, agent, survivor.pk)
 
 
 class TicketLinksView(APIView):

@@ -16,7 +16,7 @@ from contactcenter.core.errors import InvalidInput, NotFound
 from contactcenter.core.staff.models import AgentProfile
 from tickets import access, search
 from tickets.access import Actor
-from tickets.models import Status, Tag, Ticket, TicketLink, TimelineEntry
+from tickets.models import Status, Tag, Ticket, TicketAttachment, TicketLink, TimelineEntry
 
 SORTS = {
     "created": ("created_at", "id"),
@@ -134,12 +134,12 @@ def ticket_list(
 
 
 def ticket_detail(*, actor: Actor, ticket_id: int) -> Ticket:
-    """One ticket with its foreign keys, tags, collaborators and followers loaded; NotFound if hidden."""
+    """One ticket with its foreign keys, tags, collaborators, followers and attachments loaded; NotFound if hidden."""
     access.require_agent(actor)
     ticket = (
         access.visible_tickets(actor)
         .select_related("type", "stage", "team", "assignee", "customer", "merged_into")
-        .prefetch_related("tags", "collaborators", "followers")
+        .prefetch_related("tags", "collaborators", "followers", "attachments")
         .filter(pk=ticket_id)
         .first()
     )
@@ -158,6 +158,17 @@ def ticket_timeline(*, actor: Actor, ticket_id: int) -> list[TimelineEntry]:
         .prefetch_related("attachments")
         .order_by("created_at", "id")
     )
+
+
+def ticket_attachment(*, actor: Actor, ticket_id: int, attachment_id: int) -> TicketAttachment:
+    """An attachment of a ticket ``actor`` may see (internal notes' too: agents only), else NotFound like a missing id."""
+    access.require_agent(actor)
+    found = TicketAttachment.objects.filter(
+        pk=attachment_id, ticket_id=ticket_id, ticket__in=access.visible_tickets(actor).values("pk")
+    ).first()
+    if found is None:
+        raise NotFound()
+    return found
 
 
 def ticket_links(*, actor: Actor, ticket_id: int) -> list[TicketLink]:

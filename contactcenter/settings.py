@@ -258,6 +258,33 @@ CC_BOT_INDEX_CHECK_S = env.float("CC_BOT_INDEX_CHECK_S", default=1.0)
 CC_BOT_TICKET_TEAM = env.str("CC_BOT_TICKET_TEAM", default="")
 CC_RASA_TIMEOUT_S = env.float("CC_RASA_TIMEOUT_S", default=3.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# E-mail (docs/operations.md): portal sign-in links and web-form receipts. EMAIL_URL is one URL,
+# e.g. smtp+tls://user:password@smtp.example.com:587; without it the embedded profile prints mails
+# to the console and production uses plain SMTP on localhost:25 (a local relay).
+_email = env.email_url("EMAIL_URL", default="consolemail://" if EMBEDDED else "smtp://localhost:25")
+# EMAIL_BACKEND overrides the URL's, e.g. django.core.mail.backends.filebased.EmailBackend with
+# EMAIL_FILE_PATH (the browser tests read their mails that way).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=_email["EMAIL_BACKEND"])
+EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(DATA_DIR / "mail"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="contactcenter <noreply@localhost>")
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Customer portal and web form (docs/tickets.md): where links in mails point (scheme and host; empty:
+# the host of the request, which only ALLOWED_HOSTS vouches for), how long a sign-in link lives, how
+# many links an address or an IP may ask for per window, and the teams whose public web form is open.
+CC_PUBLIC_URL = env.str("CC_PUBLIC_URL", default="").rstrip("/")
+CC_PORTAL_LINK_MINUTES = env.int("CC_PORTAL_LINK_MINUTES", default=30)
+CC_PORTAL_LINKS_PER_WINDOW = env.int("CC_PORTAL_LINKS_PER_WINDOW", default=5)
+CC_PORTAL_WINDOW_MINUTES = env.int("CC_PORTAL_WINDOW_MINUTES", default=15)
+CC_WEBFORM_TEAMS = env.list("CC_WEBFORM_TEAMS", default=[])
+CC_WEBFORM_PER_IP = env.int("CC_WEBFORM_PER_IP", default=5)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 LOGGING = {

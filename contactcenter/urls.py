@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("routing.urls")),
     path("", include("bot.urls")),
     path("", include("tickets.urls")),
+    path("", include("tickets.portal.urls")),
     path("", include("contactcenter.console.urls")),
 ]

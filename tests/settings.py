@@ -28,3 +28,5 @@ CC_GC_THRESHOLD = "python"
 CC_GC_WARN_MS = 0.0
 # Tests change the knowledge base between (and within) tests: the bot's index checks every time.
 CC_BOT_INDEX_CHECK_S = 0.0
+# Mails stay in django.core.mail.outbox.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

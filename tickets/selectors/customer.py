@@ -5,12 +5,15 @@ tests/tickets/test_customer_selectors.py against a ticket with internal notes.""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
 
 from contactcenter.core.customers.models import Customer
 from contactcenter.core.errors import NotFound
 from tickets import access, search
 from tickets.models import Ticket, TicketAttachment, TimelineEntry
+from tickets.selectors.agent import similar_solved_tickets
 
 
 def _own(customer: Customer) -> QuerySet[Ticket]:
@@ -27,6 +30,34 @@ def customer_tickets(*, customer: Customer, page: int = 1, page_size: int = 20, 
         tickets = tickets.filter(condition)
     start = (max(page, 1) - 1) * page_size
     return list(tickets.select_related("stage", "type").order_by("-created_at", "-id")[start : start + max(1, min(page_size, 100))])
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerTicketPage:
+    tickets: list[Ticket]
+    page: int
+    has_next: bool
+
+
+def customer_ticket_page(*, customer: Customer, page: int = 1, page_size: int = 20, q: str = "") -> CustomerTicketPage:
+    """One page of the customer's tickets, last changed first (one query: a row more than the page
+    tells whether there is a next one). ``q``: words of the public text, or a ticket number."""
+    page, page_size = max(page, 1), max(1, min(page_size, 100))
+    tickets = _own(customer)
+    if q.strip():
+        condition = search.matches(q)
+        if condition is None:
+            return CustomerTicketPage([], page, has_next=False)
+        tickets = tickets.filter(condition | Q(number=q.strip().upper()))
+    start = (page - 1) * page_size
+    rows = list(tickets.order_by("-updated_at", "-id")[start : start + page_size + 1])
+    return CustomerTicketPage(rows[:page_size], page, has_next=len(rows) > page_size)
+
+
+def customer_similar_solved_tickets(*, customer: Customer, subject: str, limit: int = 5) -> list[Ticket]:
+    """The customer's own solved or closed tickets like ``subject`` (hints while typing). Never
+    another customer's: their subjects are theirs."""
+    return similar_solved_tickets(actor=customer, subject=subject, limit=limit)
 
 
 def customer_ticket(*, customer: Customer, number: str) -> Ticket:

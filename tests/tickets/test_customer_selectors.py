@@ -13,6 +13,7 @@ from contactcenter.core.errors import NotFound
 from tests.factories import CustomerFactory
 from tests.tickets.conftest import at
 from tickets import services
+from tickets.access import SYSTEM
 from tickets.selectors import customer as customer_selectors
 
 SECRET = "INTERNAL-ONLY 内部备注"
@@ -47,6 +48,9 @@ def _everything_a_customer_can_read(customer: Any, ticket: Any) -> list[Any]:
     results: list[Any] = []
     results += customer_selectors.customer_tickets(customer=customer)
     results += customer_selectors.customer_tickets(customer=customer, q="meter")
+    results += customer_selectors.customer_ticket_page(customer=customer).tickets
+    results += customer_selectors.customer_ticket_page(customer=customer, q="meter").tickets
+    results += customer_selectors.customer_similar_solved_tickets(customer=customer, subject="Leaking meter")
     results.append(customer_selectors.customer_ticket(customer=customer, number=ticket.number))
     timeline = customer_selectors.customer_timeline(customer=customer, ticket_id=ticket.pk)
     results += timeline
@@ -65,7 +69,15 @@ def test_every_customer_selector_is_covered_here() -> None:
         for name, value in vars(customer_selectors).items()
         if inspect.isfunction(value) and value.__module__ == customer_selectors.__name__ and not name.startswith("_")
     }
-    assert public == {"customer_tickets", "customer_ticket", "customer_timeline", "customer_attachment", "public_attachments"}
+    assert public == {
+        "customer_tickets",
+        "customer_ticket_page",
+        "customer_similar_solved_tickets",
+        "customer_ticket",
+        "customer_timeline",
+        "customer_attachment",
+        "public_attachments",
+    }
 
 
 def test_no_customer_selector_returns_an_internal_note_or_its_attachment(noted: Any, customer: Any) -> None:
@@ -89,6 +101,27 @@ def test_the_customer_timeline_is_the_public_replies_in_order(noted: Any, custom
 def test_searching_for_words_of_an_internal_note_finds_nothing_for_the_customer(noted: Any, customer: Any) -> None:
     assert customer_selectors.customer_tickets(customer=customer, q="INTERNAL-ONLY") == []
     assert customer_selectors.customer_tickets(customer=customer, q="内部备注") == []
+    assert customer_selectors.customer_ticket_page(customer=customer, q="内部备注").tickets == []
+    services.solve_ticket(ticket_id=noted.pk, actor=SYSTEM, now=at(5))
+    assert customer_selectors.customer_similar_solved_tickets(customer=customer, subject="INTERNAL-ONLY 内部备注") == []
+
+
+def test_similar_solved_tickets_for_a_customer_are_only_their_own(make_ticket: Any, customer: Any) -> None:
+    mine = make_ticket(subject="Meter reading wrong")
+    theirs = make_ticket(subject="Meter reading wrong again", customer=CustomerFactory())
+    for ticket in (mine, theirs):
+        services.solve_ticket(ticket_id=ticket.pk, actor=SYSTEM, now=at(1))
+    found = customer_selectors.customer_similar_solved_tickets(customer=customer, subject="meter reading")
+    assert [t.pk for t in found] == [mine.pk]
+
+
+def test_the_ticket_page_says_whether_another_page_follows(make_ticket: Any, customer: Any) -> None:
+    for n in range(3):
+        make_ticket(subject=f"Question {n}", now=at(n))
+    first = customer_selectors.customer_ticket_page(customer=customer, page=1, page_size=2)
+    second = customer_selectors.customer_ticket_page(customer=customer, page=2, page_size=2)
+    assert [t.subject for t in first.tickets] == ["Question 2", "Question 1"] and first.has_next
+    assert [t.subject for t in second.tickets] == ["Question 0"] and not second.has_next
 
 
 def test_another_customer_reads_nothing_of_the_ticket(noted: Any) -> None:

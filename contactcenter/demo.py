@@ -93,6 +93,8 @@ def load_sample_data(*, host: str, port: int) -> DemoInfo:
         _routing(teams)
         if settings.CC_DEMO_FAQ:
             _faq()
+        if settings.CC_DEMO_TICKETS:
+            _tickets(teams)
     return DemoInfo(base_url=base_url, channel_key=DEMO_CHANNEL_KEY, logins=logins)
 
 
@@ -131,6 +133,168 @@ def _routing(teams: dict[str, Team]) -> None:
     )
     SourceRule.objects.get_or_create(
         name="Returns page to Support", defaults={"position": 10, "page_url_globs": ["*/returns*"], "queue": support}
+    )
+
+
+#: subject, description, team, customer (name, e-mail), priority, tags, who has it ("" = the pool), status
+SAMPLE_TICKETS = [
+    (
+        "宽带每天晚上掉线",
+        "最近一周每天晚上八点以后网络断开，重启光猫也没用。",
+        "support",
+        ("陈女士", "chen@example.com"),
+        "high",
+        ["宽带"],
+        "lina",
+        "open",
+    ),
+    (
+        "发票抬头开错了",
+        "上个月的电子发票抬头应为“杭州某某科技有限公司”，请重开。",
+        "support",
+        ("刘先生", "liu@example.com"),
+        "normal",
+        ["发票"],
+        "wang",
+        "open",
+    ),
+    (
+        "退货快递一直没人取件",
+        "申请退货三天了，快递员还没有上门。",
+        "support",
+        ("赵女士", "zhao@example.com"),
+        "urgent",
+        ["退货"],
+        "",
+        "open",
+    ),
+    (
+        "路由器指示灯红色闪烁",
+        "新换的路由器一直红灯闪烁，无法上网，需要上门检修。",
+        "support",
+        ("孙先生", "sun@example.com"),
+        "high",
+        ["上门"],
+        "lina",
+        "open",
+    ),
+    ("修改绑定手机号", "原手机号已停用，想换绑新号码。", "support", ("周女士", "zhou@example.com"), "low", [], "", "open"),
+    (
+        "账单多扣了一个月费用",
+        "十一月的账单比套餐价多了 99 元。",
+        "support",
+        ("陈女士", "chen@example.com"),
+        "normal",
+        ["账单"],
+        "wang",
+        "solved",
+    ),
+    (
+        "Order arrived damaged",
+        "The box was crushed and the mug inside is broken. Photos attached later.",
+        "sales",
+        ("Emma Brown", "emma@example.com"),
+        "high",
+        ["returns"],
+        "alice",
+        "open",
+    ),
+    (
+        "Discount code not accepted",
+        "WELCOME10 says it has expired, but the e-mail came yesterday.",
+        "sales",
+        ("Liam Smith", "liam@example.com"),
+        "normal",
+        ["billing"],
+        "",
+        "open",
+    ),
+    (
+        "Change delivery address",
+        "Please ship order 10482 to my office instead.",
+        "sales",
+        ("Olivia Chen", "olivia@example.com"),
+        "urgent",
+        [],
+        "bob",
+        "open",
+    ),
+    (
+        "Invoice with VAT number",
+        "I need an invoice with our company VAT number for order 10311.",
+        "sales",
+        ("Noah Wilson", "noah@example.com"),
+        "low",
+        ["billing"],
+        "bob",
+        "solved",
+    ),
+    (
+        "Bulk order for 200 units",
+        "Can you offer a price for 200 notebooks with our logo?",
+        "sales",
+        ("Ava Martin", "ava@example.com"),
+        "normal",
+        ["lead"],
+        "",
+        "open",
+    ),
+    (
+        "Wrong size delivered",
+        "Ordered M, got L. Can I swap it?",
+        "sales",
+        ("Emma Brown", "emma@example.com"),
+        "normal",
+        ["returns"],
+        "alice",
+        "closed",
+    ),
+]
+
+
+def _tickets(teams: dict[str, Team]) -> None:
+    """A dozen tickets in both teams, in every state, once: the desk has something to show."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from contactcenter.core.customers.models import Customer
+    from tickets import services
+    from tickets.access import SYSTEM
+    from tickets.models import Ticket
+
+    if Ticket.objects.exists():
+        return
+    start = timezone.now() - timedelta(days=3)
+    for n, (subject, description, team, (name, email), priority, tags, who, status) in enumerate(SAMPLE_TICKETS):
+        now = start + timedelta(hours=5 * n)
+        customer = Customer.objects.filter(email=email).first() or Customer.objects.create(name=name, email=email)
+        assignee = AgentProfile.objects.get(user__username=who) if who else None
+        ticket = services.create_ticket(
+            actor=SYSTEM,
+            team=teams[team],
+            subject=subject,
+            description=description,
+            customer=customer,
+            priority=priority,
+            tags=tags,
+            source="webform" if n % 3 == 0 else "email",
+            assignee=assignee,
+            now=now,
+        )
+        if assignee is not None:
+            services.reply(ticket_id=ticket.pk, actor=assignee, body=_first_reply(team), now=now + timedelta(minutes=20))
+        if status != "open":
+            services.solve_ticket(ticket_id=ticket.pk, actor=SYSTEM, now=now + timedelta(hours=2))
+        if status == "closed":
+            services.close_ticket(ticket_id=ticket.pk, actor=SYSTEM, now=now + timedelta(hours=3))
+
+
+def _first_reply(team: str) -> str:
+    return (
+        "您好，我们已收到您的问题，正在处理，请稍候。"
+        if team == "support"
+        else "Thanks for writing in. We are looking into it and will get back to you today."
     )
 
 

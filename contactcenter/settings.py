@@ -253,6 +253,8 @@ CC_IN_PROCESS_TICKER = env.bool("CC_IN_PROCESS_TICKER", default=True)
 # The demo loads the sample FAQ so that the bot answers first; the browser tests of other
 # features switch it off (tests/liveserver.py) to talk to agents directly.
 CC_DEMO_FAQ = env.bool("CC_DEMO_FAQ", default=True)
+# The demo's sample tickets (a dozen, bilingual) so the ticket desk is not empty on first sight.
+CC_DEMO_TICKETS = env.bool("CC_DEMO_TICKETS", default=True)
 CC_BOT_INDEX_CHECK_S = env.float("CC_BOT_INDEX_CHECK_S", default=1.0)
 # The team that gets tickets the bot opens (a team slug; empty: the first team).
 CC_BOT_TICKET_TEAM = env.str("CC_BOT_TICKET_TEAM", default="")

@@ -60,7 +60,8 @@ class LiveServer:
     def env(self) -> dict[str, str]:
         """The environment the server (and ``manage``) runs with."""
         # No sample FAQ unless a test asks for it (CC_DEMO_FAQ=1): with it the bot answers first.
-        env = {**os.environ, "CC_DATA_DIR": str(self.data_dir), "PYTHONUNBUFFERED": "1", "CC_DEMO_FAQ": "0"}
+        # No sample tickets either (CC_DEMO_TICKETS=1): tests count the tickets they make.
+        env = {**os.environ, "CC_DATA_DIR": str(self.data_dir), "PYTHONUNBUFFERED": "1", "CC_DEMO_FAQ": "0", "CC_DEMO_TICKETS": "0"}
         env.pop("DJANGO_SETTINGS_MODULE", None)  # the server uses the real settings, not the tests'
         # Never inherit the test run's database or Redis: a server gets them only when asked to.
         for name in ("DATABASE_URL", "REDIS_URL"):

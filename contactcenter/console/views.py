@@ -65,6 +65,35 @@ def console(request: HttpRequest) -> HttpResponse:
     return _with_csp(render(request, "console/console.html", {"agent": agent, "config": _config(request, agent)}))
 
 
+@login_required
+@ensure_csrf_cookie
+def tickets(request: HttpRequest) -> HttpResponse:
+    """The ticket desk list: views, search, filters, bulk changes (data from /api/tickets/...)."""
+    return _desk_page(request, "console/tickets.html")
+
+
+@login_required
+@ensure_csrf_cookie
+def ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """One ticket: its timeline, properties and actions (data from /api/tickets/<id>/...)."""
+    return _desk_page(request, "console/ticket.html", ticket_id=ticket_id)
+
+
+def _desk_page(request: HttpRequest, template: str, **extra: Any) -> HttpResponse:
+    agent = agent_for_user(user_id=request.user.pk) if request.user.pk is not None else None
+    if agent is None:
+        return _with_csp(render(request, "console/no_agent.html", status=403))
+    config = {
+        "agent_id": agent.pk,
+        "language": get_language() or "en",
+        "login_url": reverse("console:login"),
+        "tickets_url": reverse("console:tickets"),
+        "i18n": js_catalog(),
+        **extra,
+    }
+    return _with_csp(render(request, template, {"agent": agent, "config": config}))
+
+
 def _config(request: HttpRequest, agent: AgentProfile) -> dict[str, Any]:
     """What the page script needs to start; the rest comes from the socket's ``ready`` frame."""
     return {

@@ -489,7 +489,9 @@ class ConsoleApp {
   onConverted(frame) {
     if (this.open && this.open.id === frame.conversation_id) {
       this.open.busy = false;
-      this.toast(t("Ticket %(number)s created.", { number: frame.ticket_number }), "ok");
+      this.toast(t("Ticket %(number)s created.", { number: frame.ticket_number }), "ok", {
+        action: { href: `/console/tickets/${Number(frame.ticket_id)}/`, label: t("Open it") },
+      });
       this.view.renderHeader();
     }
   }

@@ -83,6 +83,20 @@ class TicketPage {
       return;
     }
     this.bind();
+    // Colleagues' changes show up without a reload: the page asks every 15 s while it is visible
+    // (polling, not a push; the composer's text is never touched).
+    setInterval(() => this.refreshIfChanged(), 15000);
+    document.addEventListener("visibilitychange", () => this.refreshIfChanged());
+  }
+
+  async refreshIfChanged() {
+    if (document.hidden || !this.ticket || document.querySelector("dialog[open]")) return;
+    try {
+      const fresh = await this.api.get(this.url());
+      if (fresh.updated_at !== this.ticket.updated_at) await this.reload();
+    } catch {
+      // A failed check is retried on the next tick; the page keeps what it shows.
+    }
   }
 
   async reload() {

@@ -110,6 +110,8 @@ class TicketList {
     this.renderControls();
     this.renderViews();
     await this.load();
+    // New and changed tickets appear without a reload (every 30 s while the tab is visible; selection kept).
+    setInterval(() => !document.hidden && !document.querySelector("dialog[open]") && this.load(), 30000);
   }
 
   get query() {

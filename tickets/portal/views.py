@@ -52,9 +52,9 @@ PAGE_SIZE = 20
 WEBFORM_SESSION_KEY = "tickets.webform.last_number"
 
 
-def _headers(response: HttpResponse, *, private: bool = True, referrer: str = "same-origin") -> HttpResponse:
+def _headers(response: HttpResponse, *, private: bool = True) -> HttpResponse:
     response["Content-Security-Policy"] = PORTAL_CSP
-    response["Referrer-Policy"] = referrer
+    response["Referrer-Policy"] = "same-origin"
     response["X-Content-Type-Options"] = "nosniff"
     if private:
         response["Cache-Control"] = "private, no-store"
@@ -127,13 +127,16 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def redeem(request: HttpRequest, token: str) -> HttpResponse:
-    """GET only asks for a click (mail scanners open links, and must not use them up); POST signs in."""
+    """GET only asks for a click (mail scanners open links, and must not use them up); POST signs in.
+
+    The token in the address never leaves the site: every portal page sends Referrer-Policy
+    same-origin ("no-referrer" would make the browser's POST say Origin: null, which CSRF refuses)."""
     if request.method == "GET":
-        return _page(request, "redeem.html", {}, referrer="no-referrer")
+        return _page(request, "redeem.html", {})
     try:
         signed = portal_services.redeem_sign_in_link(token=token, now=timezone.now())
     except portal_services.InvalidSignInLink as error:
-        return _page(request, "redeem.html", {"error": error.message, "form": SignInForm()}, status=400, referrer="no-referrer")
+        return _page(request, "redeem.html", {"error": error.message}, status=400)
     auth.sign_in(request, signed.customer)
     return HttpResponseRedirect(signed.next_path or reverse("tickets-portal:tickets"))
 

@@ -1,8 +1,9 @@
-"""What the REST APIs share: strict fields (JSON text and booleans only, no coercion), the agent
-behind a request, and validated input in the one error shape."""
+"""What the REST APIs share: strict fields (JSON text, booleans and ids only, no coercion), input
+that refuses unknown fields, the agent behind a request, and validated input in the one error shape."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -30,6 +31,30 @@ class Flag(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid", input=data)
         return data
+
+
+class Id(serializers.IntegerField):
+    """A JSON integer id (not "5", not 5.0, not true)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return int(super().to_internal_value(data))
+
+
+class StrictInput(serializers.Serializer[Any]):
+    """Refuses fields it does not know: a misspelt "assigne" must not be dropped silently."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
+        return super().to_internal_value(data)
 
 
 def request_agent(request: Request) -> AgentProfile:

@@ -1,4 +1,5 @@
-"""Who may call which ticket desk endpoint: every route of tickets/urls.py × every role, and swapped ids (IDOR).
+"""Who may call which agents' API endpoint: every route of tickets/urls.py and of the customer records
+(contactcenter/core/customers/urls.py) × every role, and swapped ids (IDOR).
 
 The matrix is checked against the URL patterns themselves: a new route, or a new method on one,
 without an entry here fails ``test_every_route_and_method_is_in_the_matrix``. A ticket one may not
@@ -15,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from contactcenter.core.customers import urls as customer_urls
 from contactcenter.core.customers.models import Customer
 from contactcenter.core.staff.models import AgentProfile, Team
 from tests.factories import AgentFactory
@@ -91,6 +93,8 @@ SEES_TICKET = {
 LISTS_TICKET = {**SEES_TICKET, "agent_of_another_team": OK_WITHOUT}
 ANY_AGENT = {**SEES_TICKET, "agent_of_another_team": OK}
 TEAM_WORK = {**SEES_TICKET, "agent_of_another_team": DENIED}  # not about one ticket: creating in a team one is not in
+# Changing a customer record: supervisors and admins only (e-mail and phone decide whom the bot and the portal answer).
+SUPERVISORS = {**SEES_TICKET, "agent_of_another_team": DENIED, "agent_of_the_team": DENIED, "token_user": DENIED}
 # A personal saved view of the team's agent (the token user is that agent): nobody else sees it, supervisors neither.
 OWNS_VIEW = {**SEES_TICKET, "supervisor": HIDDEN, "admin": HIDDEN}
 
@@ -156,6 +160,14 @@ MATRIX: dict[str, dict[str, Case]] = {
     "ticket-link": {"DELETE": Case(lambda w: Call("delete", f"{_ticket_url(w, 'links')}{_linked(w)}/"), SEES_TICKET)},
     "ticket-types": {"GET": Case(lambda w: Call("get", "/api/ticket-types/"), ANY_AGENT)},
     "customer-tickets": {"GET": Case(lambda w: Call("get", f"/api/customers/{w.customer.pk}/tickets/"), LISTS_TICKET)},
+    "customers": {
+        "GET": Case(lambda w: Call("get", "/api/customers/?q=wang"), ANY_AGENT),
+        "POST": Case(lambda w: Call("post", "/api/customers/", {"name": "Li Lei", "phone": "+86 138 0013 8000"}), ANY_AGENT),
+    },
+    "customer": {
+        "GET": Case(lambda w: Call("get", f"/api/customers/{w.customer.pk}/"), ANY_AGENT),
+        "PATCH": Case(lambda w: Call("patch", f"/api/customers/{w.customer.pk}/", {"email": "fang@example.com"}), SUPERVISORS),
+    },
 }
 
 
@@ -165,7 +177,7 @@ def _methods_of(pattern: Any) -> set[str]:
 
 
 def test_every_route_and_method_is_in_the_matrix() -> None:
-    routes = {pattern.name: _methods_of(pattern) for pattern in urls.urlpatterns}
+    routes = {pattern.name: _methods_of(pattern) for pattern in [*urls.urlpatterns, *customer_urls.urlpatterns]}
     assert routes == {name: set(cases) for name, cases in MATRIX.items()}
     for cases in MATRIX.values():
         for case in cases.values():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from django.urls import reverse
@@ -12,6 +11,8 @@ from rest_framework import serializers
 
 from contactcenter.core.customers.models import Customer
 from contactcenter.core.rest import Flag, Text
+from contactcenter.core.rest import Id as Id  # re-exported: tickets.api.desk and others build on these
+from contactcenter.core.rest import StrictInput as StrictInput
 from contactcenter.core.staff.models import AgentProfile, Team
 from tickets.models import Priority, Stage, Status, TicketAttachment, TicketLink, TicketType, TimelineEntry
 from tickets.selectors import SORTS
@@ -28,30 +29,6 @@ SEARCH_MAX_CHARS = 200
 
 
 # --------------------------------------------------------------------------------- strict input
-
-
-class Id(serializers.IntegerField):
-    """A JSON integer id (not "5", not 5.0, not true)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", 1)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return int(super().to_internal_value(data))
-
-
-class StrictInput(serializers.Serializer[Any]):
-    """Refuses fields it does not know: a misspelt "assigne" must not be dropped silently."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
-        return super().to_internal_value(data)
 
 
 def _related(queryset: Any, **kwargs: Any) -> serializers.PrimaryKeyRelatedField[Any]:

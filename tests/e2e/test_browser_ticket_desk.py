@@ -151,6 +151,11 @@ def test_an_agent_grabs_replies_notes_and_urges_on_a_ticket_page(desk_server: Li
     page.get_by_test_id("urge-note").fill("客户第三次来电")
     page.get_by_test_id("ticket-dialog-submit").click()
     expect(page.get_by_test_id("ticket-urged")).to_be_visible()
+    # 追单: a reminder for tomorrow shows on the ticket and in the list's sidebar.
+    page.get_by_test_id("remind-button").click()
+    page.get_by_test_id("remind-note").fill("确认短信是否收到")
+    page.get_by_test_id("ticket-dialog-submit").click()
+    expect(page.get_by_test_id("ticket-reminder")).to_contain_text("确认短信是否收到")
     snapshot(page, "ticket-page")
 
     facts = ticket_field(
@@ -161,6 +166,8 @@ def test_an_agent_grabs_replies_notes_and_urges_on_a_ticket_page(desk_server: Li
     )
     assert facts["assignee"] == "王强" and facts["priority"] == "urgent" and facts["urges"] == 1
     assert {"public_reply", "internal_note", "field_change"} <= set(facts["kinds"])
+    page.get_by_test_id("back-to-list").click()
+    expect(page.get_by_test_id("reminder")).to_contain_text("修改绑定手机号")
 
 
 def test_a_field_agent_records_a_visit_signed_on_the_phone(desk_server: LiveServer, open_page: OpenPage, snapshot: Snapshot) -> None:

@@ -99,6 +99,16 @@ SUPERVISORS = {**SEES_TICKET, "agent_of_another_team": DENIED, "agent_of_the_tea
 OWNS_VIEW = {**SEES_TICKET, "supervisor": HIDDEN, "admin": HIDDEN}
 
 
+def _follow_up_url(w: World) -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    due = timezone.now() + timedelta(hours=2)
+    follow_up = services.schedule_follow_up(ticket_id=w.ticket.pk, actor=w.member, due_at=due, now=timezone.now(), note="Call back")
+    return f"/api/tickets/follow-ups/{follow_up.pk}/"
+
+
 def _view_url(w: World) -> str:
     from tickets.models import SavedView
 
@@ -129,6 +139,12 @@ MATRIX: dict[str, dict[str, Case]] = {
     "tickets-view": {
         "PATCH": Case(lambda w: Call("patch", _view_url(w), {"name": "Mine, renamed"}), OWNS_VIEW),
         "DELETE": Case(lambda w: Call("delete", _view_url(w)), OWNS_VIEW),
+    },
+    "tickets-follow-ups": {"GET": Case(lambda w: Call("get", "/api/tickets/follow-ups/"), ANY_AGENT)},
+    "tickets-follow-up": {"DELETE": Case(lambda w: Call("delete", _follow_up_url(w)), SEES_TICKET)},
+    "ticket-follow-ups": {
+        "GET": Case(lambda w: Call("get", _ticket_url(w, "follow-ups")), SEES_TICKET),
+        "POST": Case(lambda w: Call("post", _ticket_url(w, "follow-ups"), {"due_at": "2099-01-01T09:00:00Z", "note": "Check"}), SEES_TICKET),
     },
     "ticket-by-number": {"GET": Case(lambda w: Call("get", f"/api/tickets/by-number/{w.ticket.number}/"), SEES_TICKET)},
     "ticket": {

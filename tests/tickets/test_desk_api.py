@@ -202,3 +202,51 @@ def test_a_ticket_is_found_by_its_number_or_its_digits(team: Team, alice: AgentP
     assert client_for(outsider).get(f"/api/tickets/by-number/{ticket.number}/").status_code == 404
     assert client_for(alice).get("/api/tickets/by-number/T-999999/").status_code == 404
     assert selectors.ticket_id_by_number(actor=alice, number=f" {ticket.number} ") == ticket.pk
+
+
+# ---------------------------------------------------------------------------- follow-ups (追单)
+
+
+def test_a_reminder_is_set_listed_for_its_agent_and_cancelled(team: Team, alice: AgentProfile, bob: AgentProfile) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    ticket = services.create_ticket(actor=SYSTEM, team=team, subject="Call back Monday", now=timezone.now())
+    due = (timezone.now() + timedelta(days=1)).isoformat()
+    created = client_for(alice).post(f"/api/tickets/{ticket.pk}/follow-ups/", {"due_at": due, "note": "ask for photos"}, format="json")
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert (body["ticket"]["number"], body["agent"]["name"], body["note"], body["fired"]) == (ticket.number, "Alice", "ask for photos", False)
+    for_bob = client_for(alice).post(f"/api/tickets/{ticket.pk}/follow-ups/", {"due_at": due, "agent": bob.pk}, format="json")
+    assert for_bob.status_code == 201
+    assert [f["note"] for f in client_for(alice).get("/api/tickets/follow-ups/").json()["results"]] == ["ask for photos"]
+    assert len(client_for(bob).get("/api/tickets/follow-ups/").json()["results"]) == 1
+    assert len(client_for(bob).get(f"/api/tickets/{ticket.pk}/follow-ups/").json()["results"]) == 2
+    assert client_for(alice).delete(f"/api/tickets/follow-ups/{body['id']}/").status_code == 204
+    assert client_for(alice).get("/api/tickets/follow-ups/").json()["results"] == []
+    again = client_for(alice).delete(f"/api/tickets/follow-ups/{body['id']}/")
+    assert again.status_code == 400
+
+
+def test_a_reminder_in_the_past_or_for_an_outsider_is_refused(team: Team, alice: AgentProfile, outsider: AgentProfile) -> None:
+    ticket = services.create_ticket(actor=SYSTEM, team=team, subject="Meter", now=T0)
+    past = client_for(alice).post(f"/api/tickets/{ticket.pk}/follow-ups/", {"due_at": "2001-01-01T00:00:00Z"}, format="json")
+    assert past.status_code == 400
+    stranger = client_for(alice).post(
+        f"/api/tickets/{ticket.pk}/follow-ups/", {"due_at": "2099-01-01T00:00:00Z", "agent": outsider.pk}, format="json"
+    )
+    assert stranger.status_code == 403
+    hidden = client_for(outsider).post(f"/api/tickets/{ticket.pk}/follow-ups/", {"due_at": "2099-01-01T00:00:00Z"}, format="json")
+    assert hidden.status_code == 404
+
+
+def test_a_fired_reminder_stays_on_the_list_marked_due(team: Team, alice: AgentProfile) -> None:
+    from datetime import timedelta
+
+    ticket = services.create_ticket(actor=SYSTEM, team=team, subject="Parts", now=T0)
+    services.schedule_follow_up(ticket_id=ticket.pk, actor=alice, due_at=at(60), now=T0, note="parts arrived?")
+    assert services.fire_due_follow_ups(at(61)) == 1
+    listed = selectors.my_follow_ups(agent=alice, now=at(120))
+    assert [(f.note, f.fired_at is not None) for f in listed] == [("parts arrived?", True)]
+    assert selectors.my_follow_ups(agent=alice, now=at(61) + timedelta(days=8)) == []

@@ -14,12 +14,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from contactcenter.core.errors import NotFound
 from contactcenter.core.rest import Flag, Text, request_agent, validated
 from contactcenter.core.staff.models import AgentProfile, Team
 from tickets import selectors, services
 from tickets.api import schemas
 from tickets.api.views import _filters as list_filters
-from tickets.models import SavedView
+from tickets.models import FollowUp, SavedView
 from tickets.services import UNSET
 
 TAGS = ["tickets"]
@@ -232,3 +233,90 @@ class TicketByNumberView(APIView):
         agent = request_agent(request)
         ticket_id = selectors.ticket_id_by_number(actor=agent, number=number[:32])
         return Response({"id": ticket_id, "number": selectors.ticket_detail(actor=agent, ticket_id=ticket_id).number})
+
+
+# ------------------------------------------------------------------------------ follow-ups (追单)
+
+
+class FollowUpOut(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    ticket = TicketRefOut()
+    ticket_subject = serializers.CharField(source="ticket.subject")
+    agent = schemas.TicketAgentRef()
+    due_at = serializers.DateTimeField()
+    note = serializers.CharField()
+    fired = serializers.SerializerMethodField(help_text="The reminder has gone off (it is due).")
+
+    def get_fired(self, follow_up: FollowUp) -> bool:
+        return follow_up.fired_at is not None
+
+
+class FollowUpListOut(serializers.Serializer[Any]):
+    results = FollowUpOut(many=True)
+
+
+class FollowUpIn(schemas.StrictInput):
+    due_at = serializers.DateTimeField()
+    note = Text(max_length=500, required=False, allow_blank=True, default="")
+    agent = serializers.PrimaryKeyRelatedField(
+        queryset=AgentProfile.objects.all(), required=False, allow_null=True, default=None, help_text="Whom to remind; default: me."
+    )
+
+
+class MyFollowUpsView(APIView):
+    @extend_schema(
+        operation_id="tickets_my_follow_ups",
+        summary="My reminders (追单): pending ones and those that went off in the last 7 days, soonest first",
+        responses={200: FollowUpListOut, **ERRORS},
+        tags=TAGS,
+    )
+    def get(self, request: Request) -> Response:
+        found = selectors.my_follow_ups(agent=request_agent(request), now=timezone.now())
+        return Response({"results": FollowUpOut(found, many=True).data})
+
+
+class TicketFollowUpsView(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="tickets_follow_ups",
+        summary="The ticket's pending reminders, whoever they are for",
+        responses={200: FollowUpListOut, **ERRORS, **NOT_FOUND},
+        tags=TAGS,
+    )
+    def get(self, request: Request, ticket_id: int) -> Response:
+        found = selectors.ticket_follow_ups(actor=request_agent(request), ticket_id=ticket_id)
+        return Response({"results": FollowUpOut(found, many=True).data})
+
+    @extend_schema(
+        operation_id="tickets_follow_up_create",
+        summary="Remind me (or a teammate) to come back to this ticket at due_at (in the future)",
+        request=FollowUpIn,
+        responses={201: FollowUpOut, **ERRORS, **NOT_FOUND},
+        tags=TAGS,
+    )
+    def post(self, request: Request, ticket_id: int) -> Response:
+        agent = request_agent(request)
+        selectors.ticket_detail(actor=agent, ticket_id=ticket_id)
+        data = validated(FollowUpIn(data=request.data))
+        follow_up = services.schedule_follow_up(
+            ticket_id=ticket_id, actor=agent, due_at=data["due_at"], now=timezone.now(), note=data["note"], agent=data["agent"]
+        )
+        return Response(FollowUpOut(follow_up).data, status=status.HTTP_201_CREATED)
+
+
+class FollowUpView(APIView):
+    @extend_schema(
+        operation_id="tickets_follow_up_cancel",
+        summary="Cancel a pending reminder: the agent it is for, who set it, or a supervisor",
+        responses={204: None, **ERRORS, **NOT_FOUND},
+        tags=TAGS,
+    )
+    def delete(self, request: Request, follow_up_id: int) -> Response:
+        agent = request_agent(request)
+        found = FollowUp.objects.filter(pk=follow_up_id).values_list("ticket_id", flat=True).first()
+        if found is None:
+            raise NotFound()
+        selectors.ticket_detail(actor=agent, ticket_id=found)  # a reminder on a hidden ticket reads as missing
+        services.cancel_follow_up(follow_up_id=follow_up_id, actor=agent, now=timezone.now())
+        return Response(status=status.HTTP_204_NO_CONTENT)

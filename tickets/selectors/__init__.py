@@ -15,7 +15,17 @@ from tickets.selectors.agent import (
     ticket_timeline,
 )
 from tickets.selectors.customer import customer_attachment, customer_ticket, customer_tickets, customer_timeline
-from tickets.selectors.desk import MAX_SELECTION, Desk, DeskTeam, desk, matching_ticket_ids, ticket_id_by_number, visible_saved_views
+from tickets.selectors.desk import (
+    MAX_SELECTION,
+    Desk,
+    DeskTeam,
+    desk,
+    matching_ticket_ids,
+    my_follow_ups,
+    ticket_follow_ups,
+    ticket_id_by_number,
+    visible_saved_views,
+)
 
 __all__ = [
     "MAX_PAGE_SIZE",
@@ -33,9 +43,11 @@ __all__ = [
     "desk",
     "filtered_tickets",
     "matching_ticket_ids",
+    "my_follow_ups",
     "similar_solved_tickets",
     "ticket_attachment",
     "ticket_detail",
+    "ticket_follow_ups",
     "ticket_id_by_number",
     "ticket_links",
     "ticket_list",

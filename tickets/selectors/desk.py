@@ -4,13 +4,13 @@ saved views, ticket ids for a bulk selection, and a ticket id by its number."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from contactcenter.core.staff.models import AgentProfile, Team
 from tickets import access
-from tickets.models import SavedView, Stage, Tag, TicketType
+from tickets.models import FollowUp, SavedView, Stage, Tag, TicketType
 from tickets.selectors.agent import _PRIORITY_RANK, SORTS, TicketFilters, filtered_tickets
 from tickets.services._common import team_stages
 
@@ -84,3 +84,28 @@ def ticket_id_by_number(*, actor: AgentProfile, number: str) -> int:
     if text.isdigit():
         text = f"T-{int(text):06d}"
     return access.access_ticket_by_number(actor=actor, number=text).pk
+
+
+#: How long a fired reminder stays on the agent's list (it fired: the work may still be waiting).
+FIRED_SHOWN_FOR = timedelta(days=7)
+
+
+def my_follow_ups(*, agent: AgentProfile, now: datetime, limit: int = 50) -> list[FollowUp]:
+    """The agent's reminders (追单): pending ones and those fired in the last week, soonest first,
+    on tickets the agent still sees."""
+    return list(
+        FollowUp.objects.filter(agent=agent, cancelled_at__isnull=True, ticket__in=access.visible_tickets(agent).values("pk"))
+        .filter(Q(fired_at__isnull=True) | Q(fired_at__gte=now - FIRED_SHOWN_FOR))
+        .select_related("ticket", "agent")
+        .order_by("due_at", "id")[:limit]
+    )
+
+
+def ticket_follow_ups(*, actor: AgentProfile, ticket_id: int) -> list[FollowUp]:
+    """The ticket's pending reminders, whoever they are for."""
+    ticket = access.access_ticket(actor=actor, ticket_id=ticket_id)
+    return list(
+        FollowUp.objects.filter(ticket=ticket, cancelled_at__isnull=True, fired_at__isnull=True)
+        .select_related("ticket", "agent")
+        .order_by("due_at", "id")
+    )

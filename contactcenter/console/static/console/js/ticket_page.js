@@ -100,7 +100,12 @@ class TicketPage {
   }
 
   async reload() {
-    const [ticket, timeline, links] = await Promise.all([this.api.get(this.url()), this.api.get(this.url("timeline")), this.api.get(this.url("links"))]);
+    const [ticket, timeline, links, reminders] = await Promise.all([
+      this.api.get(this.url()),
+      this.api.get(this.url("timeline")),
+      this.api.get(this.url("links")),
+      this.api.get(this.url("follow-ups")),
+    ]);
     this.ticket = ticket;
     this.$("[data-role=loading]").hidden = true;
     this.$("[data-role=head]").hidden = false;
@@ -111,6 +116,28 @@ class TicketPage {
     this.renderFacts();
     this.renderTimeline(timeline.results);
     this.renderLinks(links.results);
+    this.renderReminders(reminders.results);
+  }
+
+  renderReminders(reminders) {
+    const list = clear(this.$("[data-testid=ticket-reminders]"));
+    if (!reminders.length) list.append(h("li", { class: "muted", text: t("No reminders.") }));
+    for (const reminder of reminders) {
+      list.append(
+        h(
+          "li",
+          { dataset: { testid: "ticket-reminder" } },
+          h("span", { text: `${dateTime(reminder.due_at)} · ${reminder.agent.id === this.me ? t("me") : reminder.agent.name}` }),
+          reminder.note ? h("span", { class: "muted", text: ` — ${reminder.note}` }) : null,
+          h("button", {
+            type: "button",
+            class: "link-button",
+            "aria-label": t("Cancel this reminder"),
+            onclick: () => this.api.delete(`/api/tickets/follow-ups/${reminder.id}/`).then(() => this.reload()).catch((error) => this.fail(error)),
+          }, "×"),
+        ),
+      );
+    }
   }
 
   team() {
@@ -145,7 +172,7 @@ class TicketPage {
     $("[data-testid=solve-button]").hidden = !(live && open);
     $("[data-testid=close-button]").hidden = !(live && ticket.status !== "closed");
     $("[data-testid=reopen-button]").hidden = !(live && !open);
-    for (const name of ["urge", "redispatch", "merge", "link", "visit"]) $(`[data-testid=${name}-button]`).hidden = !live;
+    for (const name of ["urge", "redispatch", "merge", "link", "visit", "remind"]) $(`[data-testid=${name}-button]`).hidden = !live;
     $("[data-testid=redispatch-button]").hidden = !(live && open && ticket.assignee);
     const following = ticket.followers.some((agent) => agent.id === this.me);
     const follow = $("[data-testid=follow-button]");
@@ -302,6 +329,7 @@ class TicketPage {
     $("[data-testid=merge-button]").addEventListener("click", () => this.mergeDialog());
     $("[data-testid=link-button]").addEventListener("click", () => this.linkDialog());
     $("[data-testid=visit-button]").addEventListener("click", () => this.visitDialog());
+    $("[data-testid=remind-button]").addEventListener("click", () => this.remindDialog());
 
     $("[data-testid=prop-stage]").addEventListener("change", (event) => this.patch({ stage: Number(event.target.value) }));
     $("[data-testid=prop-priority]").addEventListener("change", (event) => this.patch({ priority: event.target.value }));
@@ -487,6 +515,18 @@ class TicketPage {
       const target = await this.lookup(number.value);
       await this.post("links", { to: target.id, kind: kind.value }, t("Linked."));
     });
+  }
+
+  remindDialog() {
+    const tomorrow = new Date(Date.now() + 24 * 3600 * 1000);
+    tomorrow.setHours(9, 0, 0, 0);
+    const due = h("input", { type: "datetime-local", required: true, value: localInput(tomorrow.toISOString()), dataset: { testid: "remind-at" } });
+    const note = h("input", { type: "text", maxlength: "500", dataset: { testid: "remind-note" } });
+    const whom = h("select", { dataset: { testid: "remind-agent" } }, option(String(this.me), t("Me")));
+    for (const agent of this.team().agents) if (agent.id !== this.me) whom.append(option(String(agent.id), agent.name));
+    this.openDialog(t("Remind me to come back"), t("Set the reminder"), [field(t("When"), due), field(t("Note"), note), field(t("Whom"), whom)], () =>
+      this.post("follow-ups", { due_at: new Date(due.value).toISOString(), note: note.value.trim(), agent: Number(whom.value) }, t("Reminder set.")),
+    );
   }
 
   visitDialog() {

@@ -89,6 +89,8 @@ class TicketList {
       myViewsEmpty: $("[data-role=my-views-empty]"),
       sharedViews: $("[data-role=shared-views]"),
       sharedViewsEmpty: $("[data-role=shared-views-empty]"),
+      reminders: $("[data-testid=my-reminders]"),
+      remindersEmpty: $("[data-role=reminders-empty]"),
       picker: $("[data-testid=view-picker]"),
       toasts: $("[data-role=toasts]"),
     };
@@ -111,7 +113,12 @@ class TicketList {
     this.renderViews();
     await this.load();
     // New and changed tickets appear without a reload (every 30 s while the tab is visible; selection kept).
-    setInterval(() => !document.hidden && !document.querySelector("dialog[open]") && this.load(), 30000);
+    this.loadReminders();
+    setInterval(() => {
+      if (document.hidden || document.querySelector("dialog[open]")) return;
+      this.load();
+      this.loadReminders();
+    }, 30000);
   }
 
   get query() {
@@ -306,6 +313,31 @@ class TicketList {
       if (seq === this.loadSeq) this.fail(error);
     } finally {
       if (seq === this.loadSeq) this.el.loading.hidden = true;
+    }
+  }
+
+  async loadReminders() {
+    try {
+      const body = await this.api.get("/api/tickets/follow-ups/");
+      clear(this.el.reminders);
+      this.el.remindersEmpty.hidden = body.results.length > 0;
+      for (const reminder of body.results) {
+        this.el.reminders.append(
+          h(
+            "li",
+            { class: reminder.fired ? "is-due" : "" },
+            h(
+              "a",
+              { class: "view-link", href: `/console/tickets/${reminder.ticket.id}/`, title: reminder.note || reminder.ticket_subject, dataset: { testid: "reminder" } },
+              reminder.fired ? h("span", { class: "urge-chip", text: t("Due") }) : h("span", { class: "muted", text: shortDate(reminder.due_at) }),
+              " ",
+              h("span", { text: `${reminder.ticket.number} ${reminder.ticket_subject}` }),
+            ),
+          ),
+        );
+      }
+    } catch {
+      // Reminders are a side list: the next refresh tries again.
     }
   }
 

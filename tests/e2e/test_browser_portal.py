@@ -151,7 +151,16 @@ def test_the_portal_works_at_phone_width_in_chinese(
     page.get_by_label("请描述您的问题").fill("订单号 20261203，已经一周了。")
     page.get_by_test_id("webform-submit").click()
     number = page.get_by_test_id("webform-number").inner_text()
-    _sign_in_from_the_mail(page, mailbox, "chen@example.com")
+    snapshot(page, "web-form-thanks-phone")
+    page.goto(f"{portal_server.url}/portal/")
+    page.get_by_label("电子邮件地址").fill("chen@example.com")
+    page.get_by_test_id("sign-in-submit").click()
+    expect(page.get_by_test_id("link-sent")).to_be_visible()
+    snapshot(page, "link-sent-phone")
+    link = eventually(lambda: _links_mailed_to(mailbox, "chen@example.com")[1:] or _fail("no second mail yet"))[-1]
+    page.goto(link)
+    snapshot(page, "redeem-phone")
+    page.get_by_test_id("redeem-submit").click()
     expect(page.get_by_test_id("ticket-number")).to_have_text(number)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"

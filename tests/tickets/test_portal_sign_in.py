@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -201,3 +202,12 @@ def test_the_link_mail_is_in_the_language_of_the_request(ask: Any, customer: Any
     client.cookies["django_language"] = "zh-hans"
     ask("wang@example.com")
     assert mail.outbox[0].subject == "您的登录链接"
+
+
+def test_in_the_server_the_mail_leaves_from_the_background(ask: Any, customer: Any, settings: Any) -> None:
+    settings.CC_MAIL_IN_BACKGROUND = True
+    ask("wang@example.com")
+    deadline = time.monotonic() + 5
+    while not mail.outbox and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [m.to for m in mail.outbox] == [["wang@example.com"]]

@@ -13,6 +13,7 @@ import enum
 import hashlib
 import logging
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -158,7 +159,17 @@ def _issue_and_mail(
             "ticket_subject": ticket.subject if ticket is not None else "",
         }
         language = language or customer.language or settings.LANGUAGE_CODE
-        transaction.on_commit(lambda: _send(email=email, context=context, language=language))
+        transaction.on_commit(lambda: _send_soon(email=email, context=context, language=language))
+
+
+def _send_soon(*, email: str, context: dict[str, object], language: str) -> None:
+    # In the background by default: an SMTP round trip only for known addresses would let anyone
+    # time the answer to learn who is a customer. (Lost if the process dies at that moment; the
+    # customer then asks again.) Tests send at once.
+    if settings.CC_MAIL_IN_BACKGROUND:
+        threading.Thread(target=_send, kwargs={"email": email, "context": context, "language": language}, daemon=True).start()
+    else:
+        _send(email=email, context=context, language=language)
 
 
 def _send(*, email: str, context: dict[str, object], language: str) -> None:

@@ -292,3 +292,51 @@ def test_the_help_page_shows_public_articles_only_with_their_markup_cleaned(clie
     assert "How do I read my water meter?" in page and "<p>Lift the lid.</p>" in page
     assert "<script>alert" not in page and "javascript:" not in page
     assert "Internal pricing" not in page and "Draft about" not in page
+
+
+def test_the_list_costs_the_same_queries_for_3_and_30_tickets(portal: Client, make_ticket: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert portal.get("/portal/tickets/").status_code == 200
+        return len(queries)
+
+    for n in range(3):
+        make_ticket(subject=f"Few {n}")
+    few = cost()
+    for n in range(27):
+        make_ticket(subject=f"Many {n}")
+    assert cost() == few
+
+
+def test_a_ticket_page_costs_the_same_queries_for_few_and_many_replies(portal: Client, make_ticket: Any, alice: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ticket = make_ticket()
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert portal.get(f"/portal/tickets/{ticket.number}/").status_code == 200
+        return len(queries)
+
+    services.reply(
+        ticket_id=ticket.pk, actor=alice, body="one", now=at(1), attachments=[services.AttachmentUpload("a.png", PNG, "image/png")]
+    )
+    few = cost()
+    for n in range(10):
+        services.reply(
+            ticket_id=ticket.pk,
+            actor=alice,
+            body=f"r{n}",
+            now=at(2 + n),
+            attachments=[services.AttachmentUpload("a.png", PNG, "image/png")],
+        )
+    assert cost() == few
+
+
+def test_a_dead_link_says_so_in_chinese(client: Client, db: Any) -> None:
+    client.cookies["django_language"] = "zh-hans"
+    assert "此登录链接已失效，请重新申请。" in text_of(client.post("/portal/sign-in/nope/"))

@@ -52,18 +52,18 @@ PAGE_SIZE = 20
 WEBFORM_SESSION_KEY = "tickets.webform.last_number"
 
 
-def _headers(response: HttpResponse, *, private: bool = True) -> HttpResponse:
+def _headers(response: HttpResponse) -> HttpResponse:
     response["Content-Security-Policy"] = PORTAL_CSP
     response["Referrer-Policy"] = "same-origin"
     response["X-Content-Type-Options"] = "nosniff"
-    if private:
-        response["Cache-Control"] = "private, no-store"
+    # Even the public pages carry a CSRF token and, when signed in, the customer's name.
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
-def _page(request: HttpRequest, template: str, context: dict[str, Any] | None = None, *, status: int = 200, **headers: Any) -> HttpResponse:
+def _page(request: HttpRequest, template: str, context: dict[str, Any] | None = None, *, status: int = 200) -> HttpResponse:
     context = {"portal_customer": auth.current_customer(request), **(context or {})}
-    return _headers(render(request, f"tickets/portal/{template}", context, status=status), **headers)
+    return _headers(render(request, f"tickets/portal/{template}", context, status=status))
 
 
 def _window_s() -> int:
@@ -304,7 +304,7 @@ def new_ticket(request: HttpRequest, *, customer: Customer) -> HttpResponse:
 def help_search(request: HttpRequest) -> HttpResponse:
     q = " ".join(request.GET.get("q", "").split())[:200]
     articles = faq.faq_matches(query=q, language=get_language() or "", limit=10) if q else faq.latest_faq_articles(limit=20)
-    return _page(request, "help.html", {"q": q, "articles": articles}, private=False)
+    return _page(request, "help.html", {"q": q, "articles": articles})
 
 
 @require_GET
@@ -313,7 +313,7 @@ def help_article(request: HttpRequest, article_id: int) -> HttpResponse:
         article = faq.faq_article(article_id=article_id)
     except NotFound as error:
         raise Http404() from error
-    return _page(request, "help_article.html", {"article": article}, private=False)
+    return _page(request, "help_article.html", {"article": article})
 
 
 # -- the public web form --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from contactcenter.core.events import publish_many_on_commit
+from tickets import hooks
 from tickets.models import Ticket, TimelineEntry
 
 CREATED = "ticket.created"
@@ -71,6 +72,7 @@ def publish(ticket: Ticket, name: str, *, extra_agents: tuple[int | None, ...] =
     agents = {ticket.assignee_id, *extra_agents} - {None}
     groups += [agent_group(agent_id) for agent_id in sorted(a for a in agents if a is not None)]
     publish_many_on_commit([(group, event) for group in groups])
+    hooks.emit_on_commit(name, (ticket.pk,), **fields)
 
 
 def publish_to_agent(agent_id: int, name: str, **fields: Any) -> None:

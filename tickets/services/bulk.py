@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from contactcenter.core.errors import InvalidInput
 from contactcenter.core.staff.models import AgentProfile
-from tickets import access, events
+from tickets import access, events, hooks
 from tickets.access import Actor
 from tickets.errors import MergeRefused
 from tickets.models import Priority, Stage, Status, Ticket, TimelineEntry
@@ -133,6 +133,7 @@ def bulk_update(
             events.publish_to_team(team_id, events.BULK_UPDATED, ticket_ids=sorted(set(team_ticket_ids)), changes=fields)
         if not isinstance(assignee, Unset) and assignee is not None:
             events.publish_to_agent(assignee.pk, events.BULK_UPDATED, ticket_ids=ids, changes=["assignee"])
+        hooks.emit_on_commit(events.BULK_UPDATED, tuple(ids), changes=fields)
     return BulkResult(ids, len(audit))
 
 

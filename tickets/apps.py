@@ -19,3 +19,6 @@ class TicketsConfig(AppConfig):
         # The bot's ticket actions (Rasa) open and look up tickets here; the bot may not import tickets.
         hooks.register_ticket_backend(create=bot_backend.create, status=bot_backend.status, name="tickets")
         periodic.register("tickets.follow_ups", dispatch.fire_due_follow_ups, every_s=15.0)
+        from tickets.services import portal
+
+        periodic.register("tickets.portal_links", portal.purge_portal_links, every_s=3600.0)

@@ -123,6 +123,27 @@ def test_a_web_form_request_is_followed_and_answered_in_the_portal(
     expect(page.get_by_test_id("ticket-row")).to_have_count(1)
     snapshot(page, "portal-list-desktop")
 
+    shell_json(
+        portal_server,
+        "from django.utils import timezone\n"
+        "from tickets import services\n"
+        "from tickets.access import SYSTEM\n"
+        "from tickets.models import Ticket\n"
+        f"t = Ticket.objects.get(number={number!r})\n"
+        "services.solve_ticket(ticket_id=t.pk, actor=SYSTEM, now=timezone.now())\n"
+        "result = t.pk",
+    )
+    page.get_by_test_id("new-ticket").click()
+    page.get_by_label("Subject").press_sequentially("Charged twice again", delay=30)
+    expect(page.get_by_test_id("hint-tickets").locator("a")).to_contain_text([number])
+    snapshot(page, "portal-new-ticket-with-own-solved-ticket")
+    with page.context.expect_page() as opened:  # hints open in a new tab: the form keeps its text
+        page.get_by_test_id("hint-tickets").locator("a").first.click()
+    ticket_tab = opened.value
+    expect(ticket_tab.get_by_test_id("reopen")).to_be_visible()
+    ticket_tab.get_by_test_id("reopen").click()
+    expect(ticket_tab.get_by_test_id("urge")).to_be_visible()
+
     stored = shell_json(
         portal_server,
         "from tickets.models import Ticket\n"

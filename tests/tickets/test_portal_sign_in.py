@@ -211,3 +211,15 @@ def test_in_the_server_the_mail_leaves_from_the_background(ask: Any, customer: A
     while not mail.outbox and time.monotonic() < deadline:
         time.sleep(0.01)
     assert [m.to for m in mail.outbox] == [["wang@example.com"]]
+
+
+def test_old_links_are_purged_a_week_after_they_expired(ask: Any, customer: Any) -> None:
+    from contactcenter.core import periodic
+    from tickets.services.portal import purge_portal_links
+
+    assert "tickets.portal_links" in periodic.names()
+    with time_machine.travel(T0, tick=False):
+        ask("wang@example.com")
+    assert purge_portal_links(T0 + timedelta(days=7)) == 0
+    assert purge_portal_links(T0 + timedelta(days=7, minutes=31)) == 1
+    assert not PortalLink.objects.exists()

@@ -203,3 +203,16 @@ def redeem_sign_in_link(*, token: str, now: datetime) -> SignIn:
             identity.verified = True
             identity.save(update_fields=["verified"])
     return SignIn(customer=link.customer, next_path=link.next_path)
+
+
+#: Used and expired links are kept this long (who signed in when), then deleted.
+KEEP_LINKS = timedelta(days=7)
+
+
+def purge_portal_links(now: datetime, *, limit: int = 1000) -> int:
+    """The periodic job "tickets.portal_links" (hourly): delete links expired more than KEEP_LINKS ago."""
+    old = list(PortalLink.objects.filter(expires_at__lt=now - KEEP_LINKS).order_by("id").values_list("pk", flat=True)[:limit])
+    if not old:
+        return 0
+    deleted, _counts = PortalLink.objects.filter(pk__in=old).delete()
+    return deleted

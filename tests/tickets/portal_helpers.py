@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from django.core import mail
@@ -36,3 +37,11 @@ def last_token() -> str:
 def text_of(response: Any) -> str:
     content = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
     return bytes(content).decode("utf-8", errors="replace")
+
+
+def own_cache(settings: Any) -> None:
+    """A fresh in-memory cache for the test (throttle counters start at zero). Never cache.clear():
+    with REDIS_URL that would empty a Redis other runs share."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"portal-test-{uuid.uuid4().hex}"}
+    }

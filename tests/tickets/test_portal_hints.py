@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from tests.factories import ArticleFactory, CustomerFactory
 from tests.tickets.conftest import at
-from tests.tickets.portal_helpers import SECRET, signed_in
+from tests.tickets.portal_helpers import SECRET, own_cache, signed_in
 from tickets import services
 from tickets.access import SYSTEM
 
@@ -23,9 +22,8 @@ def _fresh(settings: Any, team: Any) -> Any:
     settings.CC_WEBFORM_TEAMS = [team.slug]
     settings.CC_BOT_INDEX_CHECK_S = 0
     knowledge.use_encoder(None)
-    cache.clear()
+    own_cache(settings)
     yield
-    cache.clear()
     knowledge.use_encoder(None)
 
 

@@ -8,13 +8,12 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tests.factories import ArticleFactory, CustomerFactory
 from tests.tickets.conftest import at
-from tests.tickets.portal_helpers import SECRET, signed_in, text_of
+from tests.tickets.portal_helpers import SECRET, own_cache, signed_in, text_of
 from tickets import services
 from tickets.access import SYSTEM
 from tickets.models import Source, Status, Ticket, TicketAttachment, TimelineEntry, Urge
@@ -25,9 +24,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 @pytest.fixture(autouse=True)
 def _portal(settings: Any, team: Any) -> Any:
     settings.CC_WEBFORM_TEAMS = [team.slug]
-    cache.clear()
+    own_cache(settings)
     yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -340,3 +338,9 @@ def test_a_ticket_page_costs_the_same_queries_for_few_and_many_replies(portal: C
 def test_a_dead_link_says_so_in_chinese(client: Client, db: Any) -> None:
     client.cookies["django_language"] = "zh-hans"
     assert "此登录链接已失效，请重新申请。" in text_of(client.post("/portal/sign-in/nope/"))
+
+
+def test_a_file_gone_from_storage_is_not_found(portal: Client, noted: Ticket) -> None:
+    file = TicketAttachment.objects.get(filename="meter.png")
+    file.file.delete(save=False)
+    assert portal.get(f"/portal/attachments/{file.pk}/").status_code == 404

@@ -12,22 +12,20 @@ from typing import Any
 import pytest
 import time_machine
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client
 
 from contactcenter.core.customers.models import CustomerIdentity
 from tests.factories import AgentFactory, CustomerFactory
 from tests.tickets.conftest import T0
-from tests.tickets.portal_helpers import last_token, mailed_tokens, signed_in, text_of
+from tests.tickets.portal_helpers import last_token, mailed_tokens, own_cache, signed_in, text_of
 from tickets.models import PortalLink
 from tickets.portal.auth import SESSION_KEY
 
 
 @pytest.fixture(autouse=True)
-def _empty_throttles() -> Any:
-    cache.clear()
+def _empty_throttles(settings: Any) -> Any:
+    own_cache(settings)
     yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -7,13 +7,12 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from contactcenter.core.customers.models import Customer, CustomerIdentity
 from tests.factories import CustomerFactory
-from tests.tickets.portal_helpers import last_token, text_of
+from tests.tickets.portal_helpers import last_token, own_cache, text_of
 from tickets.models import Source, Ticket, TicketAttachment
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -23,9 +22,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 def _open_form(settings: Any, team: Any) -> Any:
     settings.CC_WEBFORM_TEAMS = [team.slug]
     settings.CC_WEBFORM_PER_IP = 5
-    cache.clear()
+    own_cache(settings)
     yield
-    cache.clear()
 
 
 @pytest.fixture

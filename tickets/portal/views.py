@@ -261,7 +261,11 @@ def attachment(request: HttpRequest, attachment_id: int, *, customer: Customer) 
         found = customer_selectors.customer_attachment(customer=customer, attachment_id=attachment_id)
     except NotFound as error:
         raise Http404() from error
-    response = FileResponse(found.file.open("rb"), as_attachment=True, filename=found.filename)
+    try:
+        handle = found.file.open("rb")
+    except OSError as error:  # the row is there, the file is gone from storage: missing, like any other
+        raise Http404() from error
+    response = FileResponse(handle, as_attachment=True, filename=found.filename)
     response["Content-Type"] = found.content_type or "application/octet-stream"
     response["X-Content-Type-Options"] = "nosniff"
     # Should a browser render it anyway: no script, no same-origin powers.

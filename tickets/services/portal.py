@@ -190,7 +190,7 @@ def redeem_sign_in_link(*, token: str, now: datetime) -> SignIn:
     if not token or len(token) > MAX_TOKEN_CHARS:
         raise InvalidSignInLink(_("This sign-in link is not valid any more. Ask for a new one."))
     with transaction.atomic():
-        link = PortalLink.objects.select_for_update().select_related("customer").filter(token_hash=token_hash(token)).first()
+        link = PortalLink.objects.select_for_update(of=("self",)).select_related("customer").filter(token_hash=token_hash(token)).first()
         if link is None or link.used_at is not None or link.expires_at <= now:
             raise InvalidSignInLink(_("This sign-in link is not valid any more. Ask for a new one."))
         # Two clicks racing: only the one whose update finds the link unused signs in.

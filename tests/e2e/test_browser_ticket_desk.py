@@ -202,3 +202,26 @@ def test_a_field_agent_records_a_visit_signed_on_the_phone(desk_server: LiveServ
         "[(a.content_type, a.size > 500, a.entry.kind, a.file.open('rb').read(8)[1:4].decode()) for a in t.attachments.all()]",
     )
     assert stored == [["image/png", True, "public_reply", "PNG"]]
+
+
+def test_an_agent_opens_a_ticket_for_a_caller_and_corrects_its_subject(desk_server: LiveServer, open_page: OpenPage, snapshot: Snapshot) -> None:
+    page = sign_in(open_page("wang-new"), desk_server, "wang")
+    page.get_by_test_id("new-ticket").click()
+    page.get_by_test_id("new-subject").fill("电话报修：光猫没有信号")
+    page.get_by_test_id("new-description").fill("客户来电，光猫 LOS 灯红色。")
+    page.get_by_test_id("new-customer-search").fill("chen@")
+    page.get_by_test_id("new-customer-option").first.click()
+    expect(page.get_by_test_id("new-customer-chosen")).to_contain_text("陈女士")
+    page.get_by_test_id("new-priority").select_option("high")
+    snapshot(page, "new-ticket-dialog")
+    page.get_by_test_id("new-ticket-submit").click()
+    page.wait_for_url("**/console/tickets/*/")
+    expect(page.get_by_test_id("ticket-subject")).to_have_text("电话报修：光猫没有信号")
+    expect(page.get_by_test_id("prop-assignee").locator("option:checked")).to_contain_text("王强")
+
+    page.get_by_test_id("edit-ticket").click()
+    page.get_by_test_id("edit-subject").fill("电话报修：光猫 LOS 红灯")
+    page.get_by_test_id("ticket-dialog-submit").click()
+    expect(page.get_by_test_id("ticket-subject")).to_have_text("电话报修：光猫 LOS 红灯")
+    stored = ticket_field(desk_server, "电话报修：光猫 LOS 红灯", "[t.customer.name, t.priority, t.source, t.team.slug, t.assignee.display_name]")
+    assert stored == ["陈女士", "high", "agent", "support", "王强"]

@@ -172,7 +172,7 @@ class TicketPage {
     $("[data-testid=solve-button]").hidden = !(live && open);
     $("[data-testid=close-button]").hidden = !(live && ticket.status !== "closed");
     $("[data-testid=reopen-button]").hidden = !(live && !open);
-    for (const name of ["urge", "redispatch", "merge", "link", "visit", "remind"]) $(`[data-testid=${name}-button]`).hidden = !live;
+    for (const name of ["urge", "redispatch", "merge", "link", "visit", "remind", "edit-ticket"]) $(`[data-testid=${name.includes("-") ? name : `${name}-button`}]`).hidden = !live;
     $("[data-testid=redispatch-button]").hidden = !(live && open && ticket.assignee);
     const following = ticket.followers.some((agent) => agent.id === this.me);
     const follow = $("[data-testid=follow-button]");
@@ -330,6 +330,7 @@ class TicketPage {
     $("[data-testid=link-button]").addEventListener("click", () => this.linkDialog());
     $("[data-testid=visit-button]").addEventListener("click", () => this.visitDialog());
     $("[data-testid=remind-button]").addEventListener("click", () => this.remindDialog());
+    $("[data-testid=edit-ticket]").addEventListener("click", () => this.editDialog());
 
     $("[data-testid=prop-stage]").addEventListener("change", (event) => this.patch({ stage: Number(event.target.value) }));
     $("[data-testid=prop-priority]").addEventListener("change", (event) => this.patch({ priority: event.target.value }));
@@ -514,6 +515,20 @@ class TicketPage {
     this.openDialog(t("Link to another ticket"), t("Link"), [field(t("Kind"), kind), field(t("Ticket number"), number)], async () => {
       const target = await this.lookup(number.value);
       await this.post("links", { to: target.id, kind: kind.value }, t("Linked."));
+    });
+  }
+
+  editDialog() {
+    const subject = h("input", { type: "text", maxlength: "200", required: true, value: this.ticket.subject, dataset: { testid: "edit-subject" } });
+    const description = h("textarea", { rows: "6", maxlength: "100000", dataset: { testid: "edit-description" } });
+    description.value = this.ticket.description || "";
+    this.openDialog(t("Edit the ticket"), t("Save"), [field(t("Subject"), subject), field(t("Description"), description)], async () => {
+      const change = {};
+      if (subject.value.trim() !== this.ticket.subject) change.subject = subject.value.trim();
+      if (description.value.trim() !== (this.ticket.description || "")) change.description = description.value.trim();
+      if (!Object.keys(change).length) return;
+      await this.api.patch(this.url(), change);
+      await this.reload();
     });
   }
 

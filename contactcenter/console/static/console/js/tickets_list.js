@@ -96,6 +96,8 @@ class TicketList {
     };
     this.saveDialog = dialog($("[data-testid=save-view-dialog]"));
     this.mergeDialog = dialog($("[data-testid=merge-dialog]"));
+    this.newDialog = dialog($("[data-testid=new-ticket-dialog]"));
+    this.newCustomer = null;
   }
 
   async start() {
@@ -260,6 +262,14 @@ class TicketList {
       this.renderRows();
     });
     document.querySelector("[data-testid=save-view]").addEventListener("click", () => this.openSave());
+    document.querySelector("[data-testid=new-ticket]").addEventListener("click", () => this.openNew());
+    this.newDialog.el.querySelector("form").addEventListener("submit", (event) => this.createTicket(event));
+    let searchTimer = null;
+    this.newDialog.el.querySelector("[data-testid=new-customer-search]").addEventListener("input", (event) => {
+      clearTimeout(searchTimer);
+      const q = event.target.value.trim();
+      searchTimer = setTimeout(() => this.findCustomers(q), 250);
+    });
     this.saveDialog.el.querySelector("form").addEventListener("submit", (event) => this.saveView(event));
     this.mergeDialog.el.querySelector("form").addEventListener("submit", (event) => this.merge(event));
     window.addEventListener("popstate", () => {
@@ -493,6 +503,89 @@ class TicketList {
       await this.load();
     } catch (error) {
       this.mergeDialog.fail(error instanceof ApiError ? error.text() : String(error));
+    }
+  }
+
+  // -------------------------------------------------------------------------------- new ticket
+
+  openNew() {
+    const $d = (sel) => this.newDialog.el.querySelector(sel);
+    const teams = this.desk.teams.filter((team) => team.member || this.desk.me.supervisor);
+    fill($d("[data-testid=new-team]"), teams.map((team) => [String(team.id), team.name]), teams.length ? String(teams[0].id) : "");
+    fill($d("[data-testid=new-priority]"), PRIORITIES.map((p) => [p, priorityLabel(p)]), "normal");
+    fill($d("[data-testid=new-type]"), [["", t("No type")], ...this.desk.types.map((type) => [String(type.id), type.name])], "");
+    fill(
+      $d("[data-testid=new-assign]"),
+      [
+        ["me", t("Me")],
+        ["route", t("Route it (the team's ticket queue)")],
+        ["pool", t("The unassigned pool")],
+      ],
+      "me",
+    );
+    for (const sel of ["[data-testid=new-subject]", "[data-testid=new-description]", "[data-testid=new-customer-search]"]) $d(sel).value = "";
+    clear($d("[data-testid=new-customer-results]"));
+    $d("[data-testid=new-customer-chosen]").textContent = t("No customer yet: search, or leave it empty.");
+    this.newCustomer = null;
+    this.newDialog.open();
+    $d("[data-testid=new-subject]").focus();
+  }
+
+  async findCustomers(q) {
+    const results = clear(this.newDialog.el.querySelector("[data-testid=new-customer-results]"));
+    if (q.length < 2) return;
+    try {
+      const body = await this.api.get(`/api/customers/?${new URLSearchParams({ q, page_size: "8" })}`);
+      for (const customer of body.results) {
+        const detail = [customer.email, customer.phone].filter(Boolean).join(" · ");
+        results.append(
+          h(
+            "li",
+            {},
+            h(
+              "button",
+              { type: "button", class: "customer-result", dataset: { testid: "new-customer-option" }, onclick: () => this.chooseCustomer(customer) },
+              h("strong", { text: customer.display_name }),
+              detail ? h("span", { class: "muted", text: ` ${detail}` }) : null,
+            ),
+          ),
+        );
+      }
+      if (!body.results.length) results.append(h("li", { class: "muted", text: t("No customer matches.") }));
+    } catch (error) {
+      this.newDialog.fail(error instanceof ApiError ? error.text() : String(error));
+    }
+  }
+
+  chooseCustomer(customer) {
+    this.newCustomer = customer;
+    clear(this.newDialog.el.querySelector("[data-testid=new-customer-results]"));
+    this.newDialog.el.querySelector("[data-testid=new-customer-chosen]").textContent = t("Customer: %(name)s", { name: customer.display_name });
+  }
+
+  async createTicket(event) {
+    event.preventDefault();
+    const $d = (sel) => this.newDialog.el.querySelector(sel);
+    const assign = $d("[data-testid=new-assign]").value;
+    const body = {
+      team: Number($d("[data-testid=new-team]").value),
+      subject: $d("[data-testid=new-subject]").value.trim(),
+      description: $d("[data-testid=new-description]").value.trim(),
+      priority: $d("[data-testid=new-priority]").value,
+      dispatch: assign === "route",
+    };
+    if (assign === "me") body.assignee = this.me;
+    if ($d("[data-testid=new-type]").value) body.type = Number($d("[data-testid=new-type]").value);
+    if (this.newCustomer) body.customer = this.newCustomer.id;
+    const submit = $d("[data-testid=new-ticket-submit]");
+    submit.disabled = true;
+    try {
+      const ticket = await this.api.post("/api/tickets/", body);
+      window.location.assign(`/console/tickets/${ticket.id}/`);
+    } catch (error) {
+      this.newDialog.fail(error instanceof ApiError ? error.text() : String(error));
+    } finally {
+      submit.disabled = false;
     }
   }
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -74,24 +73,6 @@ def webform_teams() -> list[Team]:
     """Teams that opted in (CC_WEBFORM_TEAMS): their web form is open and portal customers may write to them."""
     slugs = [str(s) for s in settings.CC_WEBFORM_TEAMS if str(s).strip()]
     return list(Team.objects.filter(slug__in=slugs).order_by("name")) if slugs else []
-
-
-def _open_ticket(
-    *, customer: Customer, team: Team, subject: str, description: str, source: str, attachments: list[services.AttachmentUpload]
-) -> Ticket:
-    now = timezone.now()
-    with transaction.atomic():
-        ticket = services.create_ticket(
-            actor=customer, team=team, subject=subject, description=description, source=source, now=now, dispatch=True
-        )
-        if attachments:
-            # The files ride on the customer's first public reply: attachments are public exactly
-            # when their entry is, and the ticket's "created" entry is not.
-            names = ", ".join(upload.filename for upload in attachments)
-            services.reply(
-                ticket_id=ticket.pk, actor=customer, body=_("Attached: %(names)s") % {"names": names}, now=now, attachments=attachments
-            )
-    return ticket
 
 
 # -- sign-in --------------------------------------------------------------------------------------
@@ -286,13 +267,14 @@ def new_ticket(request: HttpRequest, *, customer: Customer) -> HttpResponse:
     if not form.is_valid():
         return _page(request, "new_ticket.html", {"form": form}, status=400)
     try:
-        ticket = _open_ticket(
+        ticket = portal_services.open_customer_ticket(
             customer=customer,
             team=form.cleaned_data["team"],
             subject=form.cleaned_data["subject"],
             description=form.cleaned_data["description"],
             source=Source.PORTAL,
             attachments=form.uploads(),
+            now=timezone.now(),
         )
     except ContactCenterError as error:
         form.add_error(None, str(error.message))
@@ -348,23 +330,18 @@ def webform(request: HttpRequest, slug: str) -> HttpResponse:
     ):
         form.add_error(None, _("Too many requests were sent from here. Try again in a few minutes."))
         return _page(request, "webform.html", {"team": team, "form": form}, status=429)
-    language = get_language() or ""
     try:
-        with transaction.atomic():
-            customer = portal_services.customer_for_email(
-                email=form.cleaned_data["email"], name=form.cleaned_data["name"], language=language
-            )
-            ticket = _open_ticket(
-                customer=customer,
-                team=team,
-                subject=form.cleaned_data["subject"],
-                description=form.cleaned_data["description"],
-                source=Source.WEBFORM,
-                attachments=form.uploads(),
-            )
-            portal_services.mail_ticket_receipt(
-                ticket=ticket, email=form.cleaned_data["email"], now=now, base_url=auth.public_base_url(request), language=language
-            )
+        ticket = portal_services.submit_webform(
+            team=team,
+            name=form.cleaned_data["name"],
+            email=form.cleaned_data["email"],
+            subject=form.cleaned_data["subject"],
+            description=form.cleaned_data["description"],
+            attachments=form.uploads(),
+            now=now,
+            base_url=auth.public_base_url(request),
+            language=get_language() or "",
+        )
     except ContactCenterError as error:
         form.add_error(None, str(error.message))
         return _page(request, "webform.html", {"team": team, "form": form}, status=400)

@@ -1,4 +1,5 @@
-"""Customer sign-in by one-time mailed links (the portal), and the customer behind an e-mail address (the web form).
+"""Customer sign-in by one-time mailed links (the portal), the customer behind an e-mail address and the
+tickets customers open (the web form and the portal).
 
 Only the SHA-256 of a token is stored, so a database dump signs nobody in and the lookup compares
 hashes, never the secret itself. A link lives ``CC_PORTAL_LINK_MINUTES`` and works once. An address
@@ -14,6 +15,7 @@ import hashlib
 import logging
 import secrets
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,7 +30,10 @@ from django.utils.translation import gettext as _
 from contactcenter.core.customers.models import Customer, CustomerIdentity
 from contactcenter.core.customers.services import normalize_identity
 from contactcenter.core.errors import ContactCenterError
-from tickets.models import PortalLink, Ticket
+from contactcenter.core.staff.models import Team
+from tickets.models import PortalLink, Source, Ticket
+from tickets.services.create import create_ticket
+from tickets.services.work import AttachmentUpload, reply
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +109,57 @@ def customer_for_email(*, email: str, name: str = "", language: str = "") -> Cus
             return customer
     except IntegrityError:  # the same address sent by another request a moment ago
         return CustomerIdentity.objects.select_related("customer").get(kind=CustomerIdentity.Kind.EMAIL, value=email).customer
+
+
+def open_customer_ticket(
+    *,
+    customer: Customer,
+    team: Team,
+    subject: str,
+    description: str,
+    source: str,
+    now: datetime,
+    attachments: Sequence[AttachmentUpload] = (),
+) -> Ticket:
+    """A ticket the customer opens (portal, web form), dispatched through the team's ticket queue.
+
+    The files ride on the customer's first public reply ("Attached: …"): attachments are public
+    exactly when their entry is, and the ticket's "created" entry is not."""
+    with transaction.atomic():
+        ticket = create_ticket(actor=customer, team=team, subject=subject, description=description, source=source, now=now, dispatch=True)
+        if attachments:
+            names = ", ".join(upload.filename for upload in attachments)
+            reply(ticket_id=ticket.pk, actor=customer, body=_("Attached: %(names)s") % {"names": names}, now=now, attachments=attachments)
+    return ticket
+
+
+def submit_webform(
+    *,
+    team: Team,
+    name: str,
+    email: str,
+    subject: str,
+    description: str,
+    now: datetime,
+    base_url: str,
+    attachments: Sequence[AttachmentUpload] = (),
+    language: str = "",
+) -> Ticket:
+    """A team's public web form sent: the customer behind the address (made if new), a ``webform``
+    ticket for the team, and its number mailed with a sign-in link (within the address's limit)."""
+    with transaction.atomic():
+        customer = customer_for_email(email=email, name=name, language=language)
+        ticket = open_customer_ticket(
+            customer=customer,
+            team=team,
+            subject=subject,
+            description=description,
+            source=Source.WEBFORM,
+            now=now,
+            attachments=attachments,
+        )
+        mail_ticket_receipt(ticket=ticket, email=email, now=now, base_url=base_url, language=language)
+    return ticket
 
 
 def _recent_links(email: str, now: datetime) -> int:

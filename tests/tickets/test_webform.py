@@ -127,3 +127,10 @@ def test_the_form_speaks_chinese(client: Client, team: Any) -> None:
     client.cookies["django_language"] = "zh-hans"
     page = text_of(client.get(f"/support/{team.slug}/"))
     assert "电子邮件地址" in page
+
+
+def test_a_signed_in_customer_finds_their_name_and_address_filled_in(client: Client, customer: Any, team: Any) -> None:
+    from tests.tickets.portal_helpers import signed_in
+
+    page = text_of(signed_in(client, customer).get(f"/support/{team.slug}/"))
+    assert 'value="Wang Fang"' in page and 'value="wang@example.com"' in page

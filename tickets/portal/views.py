@@ -316,7 +316,9 @@ def _webform_team(slug: str) -> Team:
 def webform(request: HttpRequest, slug: str) -> HttpResponse:
     team = _webform_team(slug)
     if request.method == "GET":
-        return _page(request, "webform.html", {"team": team, "form": WebForm()})
+        customer = auth.current_customer(request)
+        known = {"name": customer.name, "email": customer.email} if customer is not None else {}
+        return _page(request, "webform.html", {"team": team, "form": WebForm(initial=known)})
     form = WebForm(request.POST, request.FILES)
     thanks = HttpResponseRedirect(reverse("tickets-portal:webform-thanks", kwargs={"slug": team.slug}))
     if form.is_bot():

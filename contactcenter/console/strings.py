@@ -213,6 +213,7 @@ JS_STRINGS: tuple[str, ...] = (
     gettext_noop("Send reply"),
     gettext_noop("Sending…"),
     gettext_noop("Sent"),
+    gettext_noop("Sent to the team's ticket queue."),
     gettext_noop("Set priority…"),
     gettext_noop("Set the reminder"),
     gettext_noop("Sign in"),

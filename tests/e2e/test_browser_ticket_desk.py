@@ -166,6 +166,22 @@ def test_an_agent_grabs_replies_notes_and_urges_on_a_ticket_page(desk_server: Li
     )
     assert facts["assignee"] == "王强" and facts["priority"] == "urgent" and facts["urges"] == 1
     assert {"public_reply", "internal_note", "field_change"} <= set(facts["kinds"])
+
+    # Link it to another ticket by number, then hand it on to a teammate with a reason.
+    other = ticket_field(desk_server, "宽带每天晚上掉线", "t.number")
+    page.get_by_test_id("link-button").click()
+    page.get_by_test_id("link-kind").select_option("related")
+    page.get_by_test_id("link-to").fill(other)
+    page.get_by_test_id("ticket-dialog-submit").click()
+    expect(page.get_by_test_id("ticket-link-item")).to_contain_text(other)
+    page.get_by_test_id("redispatch-button").click()
+    page.get_by_test_id("redispatch-reason").fill("休假，转给李娜")
+    page.get_by_test_id("redispatch-target").select_option(label="李娜")
+    page.get_by_test_id("ticket-dialog-submit").click()
+    expect(page.get_by_test_id("prop-assignee").locator("option:checked")).to_contain_text("李娜")
+    expect(page.locator("[data-testid=timeline-entry][data-event=redispatched]")).to_contain_text("休假，转给李娜")
+    assert ticket_field(desk_server, "修改绑定手机号", "[t.assignee.display_name, t.links_out.count() + t.links_in.count()]") == ["李娜", 1]
+
     page.get_by_test_id("back-to-list").click()
     expect(page.get_by_test_id("reminder")).to_contain_text("修改绑定手机号")
 
@@ -225,3 +241,9 @@ def test_an_agent_opens_a_ticket_for_a_caller_and_corrects_its_subject(desk_serv
     expect(page.get_by_test_id("ticket-subject")).to_have_text("电话报修：光猫 LOS 红灯")
     stored = ticket_field(desk_server, "电话报修：光猫 LOS 红灯", "[t.customer.name, t.priority, t.source, t.team.slug, t.assignee.display_name]")
     assert stored == ["陈女士", "high", "agent", "support", "王强"]
+
+    # Back to the pool, then dispatched through the team's ticket queue (nobody online: it waits there).
+    page.get_by_test_id("prop-assignee").select_option("")
+    expect(page.get_by_test_id("dispatch-button")).to_be_visible()
+    page.get_by_test_id("dispatch-button").click()
+    expect(page.locator(".toast--ok", has_text="queue").or_(page.locator(".toast--ok", has_text="队列"))).to_have_count(1)

@@ -169,6 +169,7 @@ class TicketPage {
     const live = !ticket.merged_into;
     const member = this.team().member;
     $("[data-testid=grab-button]").hidden = !(live && open && !ticket.assignee && member);
+    $("[data-testid=dispatch-button]").hidden = !(live && open && !ticket.assignee);
     $("[data-testid=solve-button]").hidden = !(live && open);
     $("[data-testid=close-button]").hidden = !(live && ticket.status !== "closed");
     $("[data-testid=reopen-button]").hidden = !(live && !open);
@@ -320,6 +321,7 @@ class TicketPage {
     const $ = this.$;
     const act = (testid, run) => $(`[data-testid=${testid}]`).addEventListener("click", () => run().catch((error) => this.fail(error)));
     act("grab-button", () => this.post("grab", undefined, t("The ticket is yours.")));
+    act("dispatch-button", () => this.post("dispatch", undefined, t("Sent to the team's ticket queue.")));
     act("solve-button", () => this.post("solve", undefined, t("Solved.")));
     act("close-button", () => this.post("close", undefined, t("Closed.")));
     act("reopen-button", () => this.post("reopen", undefined, t("Reopened.")));

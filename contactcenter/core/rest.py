@@ -33,17 +33,34 @@ class Flag(serializers.BooleanField):
         return data
 
 
+#: The largest id a table can have (BigAutoField). Larger numbers are refused as input: SQLite cannot
+#: even compare them (OverflowError, a 500), and no row has one.
+ID_MAX = 2**63 - 1
+
+
 class Id(serializers.IntegerField):
-    """A JSON integer id (not "5", not 5.0, not true)."""
+    """A JSON integer id (not "5", not 5.0, not true), 1 to :data:`ID_MAX`."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> int:
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return int(super().to_internal_value(data))
+
+
+class Related(serializers.PrimaryKeyRelatedField[Any]):
+    """A row named by its JSON integer id: DRF's field would take "5", and true as id 1."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 1 <= data <= ID_MAX:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
 
 
 class StrictInput(serializers.Serializer[Any]):

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contactcenter.core.customers.models import Customer
-from contactcenter.core.rest import Flag, Text
+from contactcenter.core.rest import ID_MAX, Flag, Related, Text
 from contactcenter.core.rest import Id as Id  # re-exported: tickets.api.desk and others build on these
 from contactcenter.core.rest import StrictInput as StrictInput
 from contactcenter.core.staff.models import AgentProfile, Team
@@ -32,7 +32,12 @@ SEARCH_MAX_CHARS = 200
 
 
 def _related(queryset: Any, **kwargs: Any) -> serializers.PrimaryKeyRelatedField[Any]:
-    return serializers.PrimaryKeyRelatedField(queryset=queryset, **kwargs)
+    return Related(queryset=queryset, **kwargs)
+
+
+def _id_param(**kwargs: Any) -> serializers.IntegerField:
+    """An id in the query string (text there, so converted), within the ids a table can have."""
+    return serializers.IntegerField(min_value=1, max_value=ID_MAX, **kwargs)
 
 
 class TicketListQuery(StrictInput):
@@ -43,14 +48,14 @@ class TicketListQuery(StrictInput):
         help_text="Full text (subject, description, public replies; Chinese and English) or a ticket number.",
     )
     status = serializers.ListField(child=serializers.ChoiceField(choices=Status.choices), required=False, max_length=3)
-    stage = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=IDS_MAX)
-    team = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=IDS_MAX)
-    assignee = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=IDS_MAX)
+    stage = serializers.ListField(child=_id_param(), required=False, max_length=IDS_MAX)
+    team = serializers.ListField(child=_id_param(), required=False, max_length=IDS_MAX)
+    assignee = serializers.ListField(child=_id_param(), required=False, max_length=IDS_MAX)
     unassigned = serializers.BooleanField(required=False, default=False, help_text="Only the unassigned pool.")
     priority = serializers.ListField(child=serializers.ChoiceField(choices=Priority.choices), required=False, max_length=4)
-    type = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=IDS_MAX)
+    type = serializers.ListField(child=_id_param(), required=False, max_length=IDS_MAX)
     tag = Text(max_length=TAG_MAX_CHARS, required=False, allow_blank=True)
-    customer = serializers.IntegerField(min_value=1, required=False)
+    customer = _id_param(required=False)
     created_after = serializers.DateTimeField(required=False, help_text="ISO 8601; created at or after.")
     created_before = serializers.DateTimeField(required=False, help_text="ISO 8601; created before.")
     urged = serializers.BooleanField(required=False, default=False, help_text="Only tickets urged at least once.")

@@ -344,3 +344,12 @@ def test_a_file_gone_from_storage_is_not_found(portal: Client, noted: Ticket) ->
     file = TicketAttachment.objects.get(filename="meter.png")
     file.file.delete(save=False)
     assert portal.get(f"/portal/attachments/{file.pk}/").status_code == 404
+
+
+def test_an_oversized_upload_is_refused_before_its_body_is_read(portal: Client, make_ticket: Any, settings: Any) -> None:
+    settings.CC_ATTACHMENT_MAX_BYTES = 1024
+    ticket = make_ticket()
+    big = SimpleUploadedFile("big.png", PNG + b"\x00" * (200 * 1024))
+    response = portal.post(f"/portal/tickets/{ticket.number}/reply/", {"body": "big", "attachment": big})
+    assert response.status_code == 413
+    assert not TimelineEntry.objects.filter(body="big").exists()

@@ -134,3 +134,9 @@ def test_a_signed_in_customer_finds_their_name_and_address_filled_in(client: Cli
 
     page = text_of(signed_in(client, customer).get(f"/support/{team.slug}/"))
     assert 'value="Wang Fang"' in page and 'value="wang@example.com"' in page
+
+
+def test_an_oversized_upload_is_refused_before_its_body_is_read(send: Any, settings: Any) -> None:
+    settings.CC_ATTACHMENT_MAX_BYTES = 1024
+    response = send(attachment=SimpleUploadedFile("big.png", PNG + b"\x00" * (200 * 1024)))
+    assert response.status_code == 413 and not Ticket.objects.exists()

@@ -28,6 +28,7 @@ from tickets.models import Source, Status, Ticket
 from tickets.portal import auth, throttle
 from tickets.portal.auth import customer_required
 from tickets.portal.forms import NewTicketForm, ReplyForm, SignInForm, WebForm
+from tickets.portal.limits import bounded_upload
 from tickets.selectors import customer as customer_selectors
 from tickets.selectors import faq
 from tickets.services import portal as portal_services
@@ -191,6 +192,7 @@ def _act(request: HttpRequest, ticket: Ticket, action: Callable[[], object], don
     return _after(request, ticket)
 
 
+@bounded_upload
 @require_POST
 @customer_required
 def reply(request: HttpRequest, number: str, *, customer: Customer) -> HttpResponse:
@@ -255,6 +257,7 @@ def attachment(request: HttpRequest, attachment_id: int, *, customer: Customer) 
     return response
 
 
+@bounded_upload
 @require_http_methods(["GET", "POST"])
 @customer_required
 def new_ticket(request: HttpRequest, *, customer: Customer) -> HttpResponse:
@@ -312,6 +315,7 @@ def _webform_team(slug: str) -> Team:
     return team
 
 
+@bounded_upload
 @require_http_methods(["GET", "POST"])
 def webform(request: HttpRequest, slug: str) -> HttpResponse:
     team = _webform_team(slug)

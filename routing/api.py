@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -113,7 +113,11 @@ def _queue(queue_id: int) -> Queue:
 
 
 class QueueListView(APIView):
-    @extend_schema(operation_id="routing_queue_list", responses={200: QueueSerializer(many=True)}, tags=["routing"])
+    @extend_schema(
+        operation_id="routing_queue_list",
+        responses={200: inline_serializer("QueueList", {"results": QueueSerializer(many=True)})},
+        tags=["routing"],
+    )
     def get(self, request: Request) -> Response:
         _require_supervisor(request)
         return Response({"results": QueueSerializer(Queue.objects.order_by("name"), many=True).data})
@@ -157,7 +161,11 @@ def _rule(rule_id: int) -> SourceRule:
 
 
 class SourceRuleListView(APIView):
-    @extend_schema(operation_id="routing_source_rule_list", responses={200: SourceRuleSerializer(many=True)}, tags=["routing"])
+    @extend_schema(
+        operation_id="routing_source_rule_list",
+        responses={200: inline_serializer("SourceRuleList", {"results": SourceRuleSerializer(many=True)})},
+        tags=["routing"],
+    )
     def get(self, request: Request) -> Response:
         _require_supervisor(request)
         return Response({"results": SourceRuleSerializer(SourceRule.objects.order_by("position", "id"), many=True).data})

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, timedelta
 
 from django.db.models import DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
+from contactcenter.core.staff import selectors as staff_selectors
+from contactcenter.core.staff import worktime
 from contactcenter.core.staff.models import AgentProfile
 from contactcenter.core.staff.selectors import present_agents
 from routing.engine import DEFAULT_CAPACITY, WorkKind
@@ -96,37 +97,10 @@ def abandoned_count(*, queue_id: int, since: datetime) -> int:
     return QueueEntry.objects.filter(queue_id=queue_id, status=QueueEntry.Status.ABANDONED, ended_at__gte=since).count()
 
 
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
 def is_open(*, queue: Queue, now: datetime) -> bool:
-    """Whether the queue's business hours include ``now`` (no hours set: always open).
-
-    Hours are ``{"mon": [["09:00", "18:00"], ...], ...}`` in the schedule's time zone; a day not
-    listed is closed; "24:00" ends at midnight. The owner decides what closed means (a message, a ticket).
-    """
-    hours = queue.business_hours
-    if hours is None:
+    """Whether the queue's business hours include ``now`` (no hours set: always open), holidays and
+    make-up working days included (:mod:`contactcenter.core.staff.worktime`). The owner decides what
+    closed means (a message, a ticket)."""
+    if queue.business_hours_id is None:
         return True
-    try:
-        local = now.astimezone(ZoneInfo(hours.timezone))
-    except ZoneInfoNotFoundError:
-        local = now
-    spans = (hours.weekly or {}).get(_WEEKDAYS[local.weekday()], [])
-    clock = local.time()
-    for span in spans:
-        try:
-            start, end = (_clock(value) for value in span)
-        except (TypeError, ValueError):
-            continue  # a malformed span never opens the queue
-        if start is not None and start <= clock and (end is None or clock < end):
-            return True
-    return False
-
-
-def _clock(value: str) -> time | None:
-    """ "HH:MM" -> time; "24:00" -> None (end of day)."""
-    if value == "24:00":
-        return None
-    hour, minute = value.split(":")
-    return time(int(hour), int(minute))
+    return worktime.is_open(staff_selectors.calendar(hours=queue.business_hours), now)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from contactcenter.core.staff.models import AgentProfile, AgentSkill, BusinessHours, Skill, Team
+from contactcenter.core.staff.models import AgentProfile, AgentSkill, BusinessHours, BusinessHoursException, Skill, Team
 
 
 class AgentSkillInline(admin.TabularInline[AgentSkill, AgentProfile]):
@@ -29,6 +29,15 @@ class SkillAdmin(admin.ModelAdmin[Skill]):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class BusinessHoursExceptionInline(admin.TabularInline[BusinessHoursException, BusinessHours]):
+    """Holidays (closed all day) and make-up working days (open with their own hours)."""
+
+    model = BusinessHoursException
+    extra = 1
+    fields = ["date", "name", "is_open", "spans"]
+
+
 @admin.register(BusinessHours)
 class BusinessHoursAdmin(admin.ModelAdmin[BusinessHours]):
     list_display = ["name", "timezone"]
+    inlines = [BusinessHoursExceptionInline]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,57 @@ class BusinessHours(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from contactcenter.core.staff import worktime
+
+        errors = {}
+        try:
+            worktime.parse_zone(self.timezone)
+        except worktime.ScheduleError as error:
+            errors["timezone"] = str(error)
+        try:
+            worktime.parse_weekly(self.weekly)
+        except worktime.ScheduleError as error:
+            errors["weekly"] = str(error)
+        if errors:
+            raise ValidationError(errors)
+
+
+class BusinessHoursException(models.Model):
+    """One local date that differs from the weekly hours: a holiday (closed) or a day with its own hours
+    (a make-up working day, 调休, or shortened hours)."""
+
+    calendar = models.ForeignKey(BusinessHours, on_delete=models.CASCADE, related_name="exceptions", verbose_name=_("business hours"))
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=100, blank=True, help_text=_("for example 国庆节 or 调休"))
+    is_open = models.BooleanField(
+        _("open"), default=False, help_text=_("open with the hours below (a make-up working day); else closed all day")
+    )
+    spans = models.JSONField(_("hours"), default=list, blank=True, help_text=_('[["09:00", "18:00"]], only when open'))
+
+    class Meta:
+        verbose_name = _("business hours exception")
+        verbose_name_plural = _("holidays and make-up working days")
+        ordering = ["calendar", "date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="staff_hours_exception_one_per_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}".strip()
+
+    def clean(self) -> None:
+        from contactcenter.core.staff import worktime
+
+        if not self.is_open:
+            if self.spans:
+                raise ValidationError({"spans": _("A closed day has no hours.")})
+            return
+        try:
+            spans = worktime.parse_spans(self.spans)
+        except worktime.ScheduleError as error:
+            raise ValidationError({"spans": str(error)}) from error
+        if not spans:
+            raise ValidationError({"spans": _('An open day needs its hours, for example [["09:00", "18:00"]].')})
 
 
 class Team(models.Model):

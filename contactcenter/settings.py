@@ -289,7 +289,7 @@ CC_PORTAL_WINDOW_MINUTES = env.int("CC_PORTAL_WINDOW_MINUTES", default=15)
 CC_WEBFORM_TEAMS = env.list("CC_WEBFORM_TEAMS", default=[])
 CC_WEBFORM_PER_IP = env.int("CC_WEBFORM_PER_IP", default=5)
 # Portal mails leave from a background thread, so the answer takes as long for unknown addresses.
-CC_MAIL_IN_BACKGROUND = env.bool("CC_MAIL_IN_BACKGROUND", default=True)
+CC_PORTAL_MAIL_IN_BACKGROUND = env.bool("CC_PORTAL_MAIL_IN_BACKGROUND", default=True)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 LOGGING = {

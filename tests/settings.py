@@ -30,4 +30,4 @@ CC_GC_WARN_MS = 0.0
 CC_BOT_INDEX_CHECK_S = 0.0
 # Mails stay in django.core.mail.outbox.
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-CC_MAIL_IN_BACKGROUND = False
+CC_PORTAL_MAIL_IN_BACKGROUND = False

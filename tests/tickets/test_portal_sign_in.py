@@ -203,7 +203,7 @@ def test_the_link_mail_is_in_the_language_of_the_request(ask: Any, customer: Any
 
 
 def test_in_the_server_the_mail_leaves_from_the_background(ask: Any, customer: Any, settings: Any) -> None:
-    settings.CC_MAIL_IN_BACKGROUND = True
+    settings.CC_PORTAL_MAIL_IN_BACKGROUND = True
     ask("wang@example.com")
     deadline = time.monotonic() + 5
     while not mail.outbox and time.monotonic() < deadline:

@@ -222,7 +222,7 @@ def _send_soon(*, email: str, context: dict[str, object], language: str) -> None
     # In the background by default: an SMTP round trip only for known addresses would let anyone
     # time the answer to learn who is a customer. (Lost if the process dies at that moment; the
     # customer then asks again.) Tests send at once.
-    if settings.CC_MAIL_IN_BACKGROUND:
+    if settings.CC_PORTAL_MAIL_IN_BACKGROUND:
         threading.Thread(target=_send, kwargs={"email": email, "context": context, "language": language}, daemon=True).start()
     else:
         _send(email=email, context=context, language=language)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "routing",
     "bot",
     "tickets",
+    "tickets.mail",
     "tickets.automation",
     "chat",
     "widget",
@@ -290,6 +291,8 @@ CC_WEBFORM_TEAMS = env.list("CC_WEBFORM_TEAMS", default=[])
 CC_WEBFORM_PER_IP = env.int("CC_WEBFORM_PER_IP", default=5)
 # Portal mails leave from a background thread, so the answer takes as long for unknown addresses.
 CC_PORTAL_MAIL_IN_BACKGROUND = env.bool("CC_PORTAL_MAIL_IN_BACKGROUND", default=True)
+# The e-mail channel (docs/email.md): larger incoming mails are not downloaded, only logged.
+CC_MAIL_MAX_BYTES = env.int("CC_MAIL_MAX_BYTES", default=25 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 LOGGING = {

@@ -35,11 +35,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from contactcenter import demo
 
     info = demo.load_sample_data(host=args.host, port=args.port)
+    _pin_public_url(info.base_url)
     shop = demo.start_shop_site(host=args.host, port=args.port + 1, app_port=args.port)
     print(demo.banner(info, shop_url=shop), flush=True)
     _start_ticker()
     _run_daphne(args.host, args.port)
     return 0
+
+
+def _pin_public_url(base_url: str) -> None:
+    """Links in mails (portal sign-in) must not take their host from a request: the demo accepts any
+    Host header, so unless CC_PUBLIC_URL says otherwise its links point at the address it printed."""
+    from django.conf import settings
+
+    if not settings.CC_PUBLIC_URL:
+        settings.CC_PUBLIC_URL = base_url
+
+
+def _warn_without_public_url() -> None:
+    from django.conf import settings
+
+    if not settings.CC_PUBLIC_URL and "*" in settings.ALLOWED_HOSTS:
+        print(
+            "contactcenter serve: warning: ALLOWED_HOSTS accepts any host and CC_PUBLIC_URL is not set, so links in mails "
+            "(portal sign-in) would take their host from the request. Set CC_PUBLIC_URL=https://your.host.",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _start_ticker() -> None:
@@ -80,6 +102,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _setup(args.data_dir)
     if not args.no_migrate:
         _migrate()
+    _warn_without_public_url()
     _start_ticker()
     _run_daphne(args.host, args.port, extra=["--proxy-headers"] if args.proxy_headers else [])
     return 0

@@ -27,3 +27,25 @@ def test_createadmin_without_a_password_fails_clearly(tmp_path):
     result = run_cli(tmp_path, "createadmin", "root")
     assert result.returncode != 0
     assert "password" in (result.stderr + result.stdout).lower()
+
+
+def test_the_demo_pins_links_in_mails_to_the_address_it_prints(settings):
+    from contactcenter import cli
+
+    settings.CC_PUBLIC_URL = ""
+    cli._pin_public_url("http://127.0.0.1:8000")
+    assert settings.CC_PUBLIC_URL == "http://127.0.0.1:8000"
+    settings.CC_PUBLIC_URL = "https://help.example.com"
+    cli._pin_public_url("http://127.0.0.1:8000")
+    assert settings.CC_PUBLIC_URL == "https://help.example.com"
+
+
+def test_serve_warns_when_any_host_may_shape_links_in_mails(settings, capsys):
+    from contactcenter import cli
+
+    settings.CC_PUBLIC_URL, settings.ALLOWED_HOSTS = "", ["*"]
+    cli._warn_without_public_url()
+    assert "CC_PUBLIC_URL" in capsys.readouterr().err
+    settings.ALLOWED_HOSTS = ["help.example.com"]
+    cli._warn_without_public_url()
+    assert capsys.readouterr().err == ""

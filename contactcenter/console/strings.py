@@ -63,6 +63,7 @@ JS_STRINGS: tuple[str, ...] = (
     gettext_noop("Busy"),
     gettext_noop("Call"),
     gettext_noop("Cancel this reminder"),
+    gettext_noop("Canned replies"),
     gettext_noop("Category"),
     gettext_noop("Channel"),
     gettext_noop("Chat"),
@@ -144,6 +145,7 @@ JS_STRINGS: tuple[str, ...] = (
     gettext_noop("Name"),
     gettext_noop("New conversation from %(name)s"),
     gettext_noop("Newest"),
+    gettext_noop("No canned reply matches ::%(q)s"),
     gettext_noop("No contact details yet."),
     gettext_noop("No customer"),
     gettext_noop("No customer matches."),
@@ -310,6 +312,7 @@ JS_STRINGS: tuple[str, ...] = (
     gettext_noop("team"),
     gettext_noop("type"),
     gettext_noop("verified"),
+    gettext_noop("↑ ↓ choose · Enter or Tab inserts · Esc closes"),
 )
 
 

@@ -1,5 +1,6 @@
 // The middle column: header with Take / Resolve, the transcript, the typing line and the composer.
 
+import { attachCannedReplies } from "./canned.js";
 import { clear, h, hueFor, icon, initials } from "./dom.js";
 import { clockTime, dayLabel, errorText, fileSize, fullDateTime, statusLabel, t } from "./i18n.js";
 
@@ -74,6 +75,7 @@ export class ConversationView {
       this._typed();
       this._updateSendState();
     });
+    attachCannedReplies(this.textarea, { context: () => ({ customer: this.open && this.open.summary ? this.open.summary.customer.id : undefined }) });
     this.attachButton.addEventListener("click", () => this.fileInput.click());
     this.fileInput.addEventListener("change", () => {
       for (const file of this.fileInput.files) this.upload(file);

@@ -1,6 +1,7 @@
 // One ticket (/console/tickets/<id>/): header and actions, properties, the whole timeline, the composer,
 // links, and the on-site visit record signed on the screen. API: /api/tickets/<id>/... (docs/tickets.md).
 
+import { attachCannedReplies } from "./canned.js";
 import { Api, ApiError, PRIORITIES, dateTime, dialog, option, priorityLabel, readConfig, shortcutKey, ticketStatusLabel, toast, typeChip } from "./desk.js";
 import { clear, h } from "./dom.js";
 import { N_, fileSize, t } from "./i18n.js";
@@ -366,6 +367,7 @@ class TicketPage {
       this.send().catch((error) => this.fail(error));
     });
     this.setKind("reply");
+    attachCannedReplies(input, { context: () => ({ ticket: this.id }) });
     document.addEventListener("keydown", (event) => {
       const key = shortcutKey(event);
       if (key === "r" || key === "n") {

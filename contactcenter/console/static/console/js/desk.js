@@ -166,3 +166,39 @@ export function typeChip(type) {
   chip.style.setProperty("--chip", /^#[0-9a-fA-F]{6}$/.test(type.colour || "") ? type.colour : "#607d8b");
   return chip;
 }
+
+export const SLA_METRICS = {
+  first_response: N_("First reply"),
+  next_response: N_("Next reply"),
+  resolution: N_("Resolution"),
+  stage: N_("Stage target"),
+};
+
+/** Working time left, compactly: "45m", "3h 20m", "2d 4h". */
+export function workingTime(seconds) {
+  const s = Math.abs(Math.round(seconds));
+  const d = Math.floor(s / 86400);
+  const hh = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d) return t("%(d)sd %(h)sh", { d, h: hh });
+  if (hh) return t("%(h)sh %(m)sm", { h: hh, m });
+  return t("%(m)sm", { m: Math.max(m, s ? 1 : 0) });
+}
+
+/** The clock that matters most on a list row: a breached one, else the running one due first. */
+export function urgentClock(clocks) {
+  const running = clocks.filter((c) => ["ok", "warning", "breached", "paused"].includes(c.state));
+  if (!running.length) return null;
+  const rank = { breached: 0, warning: 1, ok: 2, paused: 3 };
+  return running.sort((a, b) => rank[a.state] - rank[b.state] || (a.remaining_s ?? 0) - (b.remaining_s ?? 0))[0];
+}
+
+export function slaChip(clock) {
+  const label = t(SLA_METRICS[clock.metric] || clock.metric);
+  let text;
+  if (clock.state === "breached") text = t("%(what)s overdue %(time)s", { what: label, time: workingTime(clock.remaining_s ?? 0) });
+  else if (clock.state === "paused") text = t("%(what)s paused", { what: label });
+  else if (clock.state === "met") text = t("%(what)s met", { what: label });
+  else text = t("%(what)s in %(time)s", { what: label, time: workingTime(clock.remaining_s ?? 0) });
+  return h("span", { class: `sla-chip sla-chip--${clock.state}`, title: clock.policy, dataset: { testid: "sla-chip", state: clock.state }, text });
+}

@@ -2,7 +2,7 @@
 // links, and the on-site visit record signed on the screen. API: /api/tickets/<id>/... (docs/tickets.md).
 
 import { attachCannedReplies } from "./canned.js";
-import { Api, ApiError, PRIORITIES, dateTime, dialog, option, priorityLabel, readConfig, shortcutKey, ticketStatusLabel, toast, typeChip } from "./desk.js";
+import { Api, ApiError, PRIORITIES, dateTime, dialog, option, priorityLabel, readConfig, shortcutKey, slaChip, ticketStatusLabel, toast, typeChip } from "./desk.js";
 import { clear, h } from "./dom.js";
 import { N_, fileSize, t } from "./i18n.js";
 import { SignaturePad } from "./signature.js";
@@ -101,11 +101,12 @@ class TicketPage {
   }
 
   async reload() {
-    const [ticket, timeline, links, reminders] = await Promise.all([
+    const [ticket, timeline, links, reminders, sla] = await Promise.all([
       this.api.get(this.url()),
       this.api.get(this.url("timeline")),
       this.api.get(this.url("links")),
       this.api.get(this.url("follow-ups")),
+      this.api.get(this.url("sla")).catch(() => ({ clocks: [] })),
     ]);
     this.ticket = ticket;
     this.$("[data-role=loading]").hidden = true;
@@ -118,6 +119,24 @@ class TicketPage {
     this.renderTimeline(timeline.results);
     this.renderLinks(links.results);
     this.renderReminders(reminders.results);
+    this.renderSla(sla.clocks);
+  }
+
+  renderSla(clocks) {
+    const box = this.$("[data-testid=ticket-sla]");
+    box.hidden = !clocks.length;
+    const list = clear(box.querySelector("ul"));
+    for (const clock of clocks) {
+      const when = clock.due_at ? dateTime(clock.due_at) : clock.stopped_at ? dateTime(clock.stopped_at) : "";
+      list.append(
+        h(
+          "li",
+          { class: "sla-row" },
+          slaChip(clock),
+          h("span", { class: "muted", text: ` ${clock.state === "met" ? t("met at %(when)s", { when }) : when ? t("due %(when)s", { when }) : ""}` }),
+        ),
+      );
+    }
   }
 
   renderReminders(reminders) {

@@ -2,7 +2,7 @@
 // The list's state lives in the address (?status=open&q=...), so views, Back and shared links agree.
 // API: GET /api/tickets/, /api/tickets/desk/, /api/tickets/ids/, POST /api/tickets/bulk/, /api/tickets/views/.
 
-import { Api, ApiError, PRIORITIES, SORT_LABELS, STATUSES, dialog, option, priorityLabel, readConfig, shortcutKey, ticketStatusLabel, toast, typeChip } from "./desk.js";
+import { Api, ApiError, PRIORITIES, SORT_LABELS, STATUSES, dialog, option, priorityLabel, readConfig, shortcutKey, slaChip, ticketStatusLabel, toast, typeChip, urgentClock } from "./desk.js";
 import { clear, h } from "./dom.js";
 import { N_, shortAge, shortDate, t } from "./i18n.js";
 
@@ -319,10 +319,24 @@ class TicketList {
       for (const row of this.rows) this.known.set(row.id, row);
       this.focus = this.rows.length ? Math.min(Math.max(this.focus, 0), this.rows.length - 1) : -1;
       this.renderRows();
+      this.loadSla(seq);
     } catch (error) {
       if (seq === this.loadSeq) this.fail(error);
     } finally {
       if (seq === this.loadSeq) this.el.loading.hidden = true;
+    }
+  }
+
+  /** SLA badges for the rows on the page (one call; none when the desk has no SLA policies). */
+  async loadSla(seq) {
+    if (!this.rows.length) return;
+    try {
+      const body = await this.api.get(`/api/tickets/sla/?ids=${this.rows.map((row) => row.id).join(",")}`);
+      if (seq !== this.loadSeq) return;
+      this.sla = new Map(body.results.map((entry) => [entry.ticket_id, entry.clocks]));
+      this.renderRows();
+    } catch {
+      // Without SLA clocks the list is still complete.
     }
   }
 
@@ -394,6 +408,7 @@ class TicketList {
         { class: "ticket-cell-tags" },
         row.type ? typeChip(row.type) : null,
         row.urge_count ? h("span", { class: "urge-chip", text: t("Urged ×%(n)s", { n: row.urge_count }) }) : null,
+        this.slaChipFor(row),
         row.merged_into ? h("span", { class: "tag-chip", text: t("Merged") }) : null,
         row.tags.map((tag) => h("span", { class: "tag-chip", text: tag })),
         h("span", { class: "muted ticket-stage", text: `${row.team.name} · ${row.stage.name}` }),
@@ -409,6 +424,11 @@ class TicketList {
       h("td", { class: "col-updated", title: shortDate(row.updated_at) }, shortAge(row.updated_at)),
     );
     return tr;
+  }
+
+  slaChipFor(row) {
+    const clock = this.sla && this.sla.has(row.id) ? urgentClock(this.sla.get(row.id)) : null;
+    return clock ? slaChip(clock) : null;
   }
 
   open(row) {

@@ -135,8 +135,16 @@ def _fetch_new(imap: imaplib.IMAP4, *, mailbox: Mailbox, now: datetime, result: 
                 result.processed += 1
         except (imaplib.IMAP4.abort, OSError, EOFError):
             raise  # the connection is gone: stop here, the next round starts at this UID again
-        except Exception:
+        except Exception as exc:
             logger.exception("mailbox %s: UID %s could not be processed", mailbox.address, uid)
+            _record(
+                mailbox=mailbox,
+                message_id=f"uid-{uid_validity}-{uid}.{mailbox.address}@unfetched",
+                outcome=MailMessage.Outcome.FAILED,
+                reason=f"{type(exc).__name__}: {exc}",
+                uid=uid,
+                now=now,
+            )
         Mailbox.objects.filter(pk=mailbox.pk, last_uid__lt=uid).update(last_uid=uid)
 
 

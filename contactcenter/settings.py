@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "tickets",
     "tickets.mail",
     "tickets.automation",
+    "tickets.sla",
     "chat",
     "widget",
     "contactcenter.console",
@@ -172,6 +173,8 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Beat (production profile) fires due SLA warnings and breaches; the in-process ticker runs the same job.
+CELERY_BEAT_SCHEDULE = {"tickets_sla.fire_due": {"task": "tickets_sla.fire_due", "schedule": 15.0}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("routing.urls")),
     path("", include("bot.urls")),
     path("", include("tickets.urls")),
+    path("", include("tickets.sla.urls")),
     path("", include("tickets.automation.urls")),
     path("", include("contactcenter.core.customers.urls")),
     path("", include("tickets.portal.urls")),

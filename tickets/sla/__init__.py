@@ -1,0 +1,1 @@
+"""SLA policies and their clocks on tickets, in business hours (docs/sla.md)."""

@@ -22,9 +22,9 @@ from tickets.models import Priority, Source, Status, Ticket
 CHOICE_FIELDS = {"status": Status.values, "priority": Priority.values, "source": Source.values}
 ID_FIELDS = ("team", "type", "stage", "assignee")
 TAG_FIELDS = ("tags", "customer_tags")
-TEXT_FIELDS = ("subject", "stage_name", "reply_author")
+TEXT_FIELDS = ("subject", "stage_name", "reply_author", "sla_metric")
 HOURS_FIELDS = ("hours_since_created", "hours_since_updated", "hours_since_solved", "hours_since_closed", "hours_since_urged")
-NUMBER_FIELDS = ("urge_count", *HOURS_FIELDS)
+NUMBER_FIELDS = ("urge_count", "csat_score", *HOURS_FIELDS)
 CHANGEABLE = ("status", "priority", "stage", "team", "type", "assignee", "tags", "subject", "due_at", "category", "custom_fields")
 
 OPS_CHOICE = ("is", "is_not", "in", "not_in")
@@ -48,6 +48,8 @@ class Facts:
     now: datetime
     changes: Mapping[str, Change] = field(default_factory=dict)
     reply_author: str = ""  # customer | agent | system (ticket.replied)
+    sla_metric: str = ""  # ticket.sla_warning / ticket.sla_breached
+    csat_score: int | None = None  # ticket.csat_received
 
 
 def _bad(message: str) -> InvalidInput:
@@ -145,6 +147,10 @@ def value_of(name: str, facts: Facts) -> Any:
         return ticket.stage.name
     if name == "reply_author":
         return facts.reply_author
+    if name == "sla_metric":
+        return facts.sla_metric
+    if name == "csat_score":
+        return facts.csat_score
     if name == "urge_count":
         return ticket.urge_count
     stamp: datetime | None = getattr(ticket, _STAMP[name])

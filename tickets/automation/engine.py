@@ -36,10 +36,13 @@ from tickets.access import SYSTEM
 from tickets.automation import actions, conditions
 from tickets.automation.models import Rule, RuleRun, TimeRuleFiring
 from tickets.models import Status, Ticket, TimelineEntry
+from tickets.services import _common as common
 
 logger = logging.getLogger(__name__)
 
 MAX_DEPTH = 5
+#: The system timeline entry each rule run that did something writes (body: the rule's name).
+AUDIT_EVENT = "automation_rule"
 TIME_BATCH = 200
 
 #: tickets.events name → what a rule lists in ``events``.
@@ -51,8 +54,12 @@ EVENT_NAMES = {
     events.NOTED: "noted",
     events.ASSIGNED: "assigned",
     events.URGED: "urged",
+    # Emitted by tickets.sla (metric: first_response, next_response, resolution, stage) and, once it exists, by CSAT (score 1-5).
+    "ticket.sla_warning": "sla_warning",
+    "ticket.sla_breached": "sla_breached",
+    "ticket.csat_received": "csat_received",
 }
-RULE_EVENTS = ("created", "updated", "replied", "noted", "assigned", "urged")
+RULE_EVENTS = ("created", "updated", "replied", "noted", "assigned", "urged", "sla_warning", "sla_breached", "csat_received")
 
 
 @dataclass(slots=True)
@@ -146,6 +153,8 @@ def on_ticket_event(event: hooks.TicketEvent) -> None:
             now=now,
             changes=_latest_changes(ticket, changed),
             reply_author=_reply_author(event.fields.get("entry")) if event.name == events.REPLIED else "",
+            sla_metric=str(event.fields.get("metric") or ""),
+            csat_score=event.fields.get("score") if isinstance(event.fields.get("score"), int) else None,
         )
         for rule in rules:
             key = (rule.pk, ticket.pk)
@@ -185,6 +194,11 @@ def fire(rule: Rule, *, ticket_id: int, trigger: str, chain: Chain, depth: int, 
             errors=errors,
             created_at=now,
         )
+        if done:
+            # Beside each change's own audit entry (author: none), one system entry says which rule made them.
+            ticket = Ticket.objects.get(pk=ticket_id)
+            data = {"rule_id": rule.pk, "run_id": run.pk, "trigger": trigger, "errors": len(errors)}
+            common.save_entries([common.system(ticket, AUDIT_EVENT, actor=SYSTEM, now=now, body=rule.name, data=data)])
         transaction.on_commit(_leave)
     return run
 

@@ -114,7 +114,7 @@ def save_rule(*, actor: AgentProfile, now: datetime, data: Mapping[str, Any], ru
         rule.events = []
     rule.conditions = conditions.clean(rule.conditions)
     if rule.trigger == Rule.Trigger.TIME and any(
-        c["op"] == "changed" or c["field"] == "reply_author" for g in rule.conditions.values() for c in g
+        c["op"] == "changed" or c["field"] in ("reply_author", "sla_metric", "csat_score") for g in rule.conditions.values() for c in g
     ):
         raise InvalidInput(_("A time rule has no event: it cannot ask what changed."), fields={"conditions": "changed"})
     rule.actions = actions.clean(rule.actions, allowed=actions.RULE_TYPES)

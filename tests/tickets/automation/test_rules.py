@@ -12,7 +12,7 @@ from contactcenter.core.customers.models import Customer
 from contactcenter.core.errors import InvalidInput
 from contactcenter.core.staff.models import AgentProfile
 from tests.tickets.conftest import T0, at
-from tickets import services
+from tickets import hooks, services
 from tickets.access import SYSTEM
 from tickets.automation import engine
 from tickets.automation.models import Rule, RuleRun
@@ -204,3 +204,29 @@ def test_inactive_rules_do_nothing(make_rule: Any, make_ticket: Any, after_commi
     with after_commit():
         ticket = make_ticket(actor=SYSTEM)
     assert _fresh(ticket).priority == "normal" and not RuleRun.objects.exists()
+
+
+def test_each_run_that_changed_something_names_its_rule_on_the_timeline(make_rule: Any, make_ticket: Any, after_commit: Any) -> None:
+    make_rule("Tag new", actions=[{"type": "add_tags", "value": ["new"]}])
+    with after_commit():
+        ticket = make_ticket()
+    entry = TimelineEntry.objects.get(ticket=ticket, kind="system", event=engine.AUDIT_EVENT)
+    run = RuleRun.objects.get(ticket=ticket)
+    assert entry.body == "Tag new" and entry.new_value["run_id"] == run.pk and entry.author_agent_id is None
+
+
+def test_an_sla_breach_sets_off_a_rule_for_its_metric(
+    make_rule: Any, make_ticket: Any, supervisor: AgentProfile, after_commit: Any
+) -> None:
+    make_rule(
+        "First response breached → urgent, to the supervisor",
+        events=["sla_breached"],
+        conditions={"all": [{"field": "sla_metric", "op": "is", "value": "first_response"}]},
+        actions=[{"type": "set_priority", "value": "urgent"}, {"type": "assign", "value": supervisor.pk}],
+    )
+    ticket = make_ticket()
+    other = make_ticket()
+    hooks.run(hooks.TicketEvent("ticket.sla_breached", (ticket.pk,), {"metric": "first_response", "clock_id": 1}))
+    hooks.run(hooks.TicketEvent("ticket.sla_breached", (other.pk,), {"metric": "resolution", "clock_id": 2}))
+    assert (_fresh(ticket).priority, _fresh(ticket).assignee_id) == ("urgent", supervisor.pk)
+    assert _fresh(other).priority == "normal"

@@ -196,8 +196,12 @@ def fire_due(now: datetime, *, limit: int = 200) -> int:
     ):
         candidates = list(SlaClock.objects.filter(running & due).order_by("due_at", "id").values_list("pk", flat=True)[:limit])
         for clock_id in candidates:
-            if _fire_one(clock_id=clock_id, kind=kind, due=running & due, now=now):
-                fired += 1
+            try:
+                if _fire_one(clock_id=clock_id, kind=kind, due=running & due, now=now):
+                    fired += 1
+            except Exception:
+                # Rolled back with its mark: the next run tries again; the other clocks go on.
+                logger.exception("SLA %s of clock %s failed", kind, clock_id)
     return fired
 
 

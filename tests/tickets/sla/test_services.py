@@ -128,3 +128,35 @@ def test_the_periodic_job_is_registered() -> None:
     from contactcenter.core import periodic
 
     assert "tickets_sla.fire" in periodic.names()
+
+
+def test_a_firing_that_dies_half_way_leaves_no_mark_and_fires_on_the_next_run(
+    ticket: Ticket, capture_events: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(sla, "_escalate", crash)
+    with capture_events():
+        assert sla.fire_due(sh(2026, 10, 2, 10, 1)) == 1  # the warning fires; the breach dies after its mark and entry
+    assert clock(ticket).breach_fired_at is None
+    assert not ticket.timeline.filter(event="sla_breached").exists()
+    monkeypatch.undo()
+    with capture_events():
+        assert sla.fire_due(sh(2026, 10, 2, 10, 2)) == 1
+        assert sla.fire_due(sh(2026, 10, 2, 10, 3)) == 0
+    assert ticket.timeline.filter(event="sla_breached").count() == 1
+
+
+def test_a_breach_can_send_the_ticket_back_through_routing(
+    ticket: Ticket, policy: SlaPolicy, alice: AgentProfile, capture_events: Any
+) -> None:
+    policy.redispatch = True
+    policy.raise_priority = False
+    policy.save()
+    with capture_events():
+        services.assign_ticket(ticket_id=ticket.pk, actor=SYSTEM, agent=alice, now=CREATED)
+        assert sla.fire_due(sh(2026, 10, 2, 10, 1)) == 2
+    ticket.refresh_from_db()
+    assert ticket.assignee_id != alice.pk
+    assert ticket.timeline.filter(event="redispatched").count() == 1

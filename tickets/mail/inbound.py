@@ -120,12 +120,18 @@ def _fetch_new(imap: imaplib.IMAP4, *, mailbox: Mailbox, now: datetime, result: 
         raise imaplib.IMAP4.error(f"cannot select {mailbox.imap_folder!r}")
     _, validity_data = imap.response("UIDVALIDITY")
     uid_validity = int(validity_data[0]) if validity_data and validity_data[0] else 0
+    _, next_data = imap.response("UIDNEXT")
+    uid_next = int(next_data[0]) if next_data and next_data[0] else 0
     last_uid = mailbox.last_uid if mailbox.uid_validity == uid_validity else 0  # a rebuilt folder: look at all again
-    status, found = imap.uid("SEARCH", None, f"UID {last_uid + 1}:*")  # type: ignore[arg-type]
+    # From scratch (a new mailbox, a rebuilt folder) only unread mail is taken: connecting a mailbox
+    # full of old mail must not open a ticket for each of them. After that, every new UID is taken.
+    criteria = f"UID {last_uid + 1}:*" if last_uid else "UID 1:* UNSEEN"
+    status, found = imap.uid("SEARCH", None, criteria)  # type: ignore[arg-type]
     if status != "OK":
         raise imaplib.IMAP4.error("UID SEARCH failed")
     # "n:*" always matches the newest message, even when its UID is below n.
-    uids = sorted(uid for uid in (int(x) for x in (found[0] or b"").split()) if uid > last_uid)[:BATCH]
+    waiting = sorted(uid for uid in (int(x) for x in (found[0] or b"").split()) if uid > last_uid)
+    uids = waiting[:BATCH]
     if mailbox.uid_validity != uid_validity:
         Mailbox.objects.filter(pk=mailbox.pk).update(uid_validity=uid_validity, last_uid=last_uid)
     for uid in uids:
@@ -146,6 +152,9 @@ def _fetch_new(imap: imaplib.IMAP4, *, mailbox: Mailbox, now: datetime, result: 
                 now=now,
             )
         Mailbox.objects.filter(pk=mailbox.pk, last_uid__lt=uid).update(last_uid=uid)
+    if not last_uid and len(waiting) <= BATCH and uid_next > 1:
+        # Every unread message of the start is done: the read ones below UIDNEXT stay behind for good.
+        Mailbox.objects.filter(pk=mailbox.pk, last_uid__lt=uid_next - 1).update(last_uid=uid_next - 1)
 
 
 def _fetch_one(imap: imaplib.IMAP4, *, mailbox: Mailbox, uid: int, uid_validity: int, now: datetime) -> MailMessage | None:

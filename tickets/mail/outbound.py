@@ -9,7 +9,9 @@ sending and marking can make it go twice; the same Message-ID lets mail clients 
 
 from __future__ import annotations
 
+import contextlib
 import html
+import itertools
 import logging
 import re
 import smtplib
@@ -153,29 +155,49 @@ def send_due(now: datetime, *, limit: int = BATCH) -> int:
         if not due:
             return 0
         OutboundMail.objects.filter(pk__in=due).update(next_attempt_at=now + SEND_LEASE, attempts=F("attempts") + 1)
+    rows = list(OutboundMail.objects.filter(pk__in=due).select_related("mailbox__team", "ticket", "entry").order_by("mailbox_id", "id"))
     sent = 0
-    rows = OutboundMail.objects.filter(pk__in=due).select_related("mailbox__team", "ticket", "entry").order_by("id")
-    for row in rows:
-        sent += _send_one(row, now=now)
+    # One SMTP session per mailbox and round: a server that does not answer costs one timeout, not one per reply.
+    for _mailbox_id, group in itertools.groupby(rows, key=lambda row: row.mailbox_id):
+        sent += _send_group(list(group), now=now)
     return sent
 
 
-def _send_one(row: OutboundMail, *, now: datetime) -> int:
+_SEND_ERRORS = (smtplib.SMTPException, OSError, ssl.SSLError, ValueError)
+
+
+def _send_group(rows: list[OutboundMail], *, now: datetime) -> int:
+    connection = connection_for(rows[0].mailbox)
     try:
-        message = build_message(row)
-        with connection_for(row.mailbox) as connection:
-            connection.send_messages([message])
-    except (smtplib.SMTPException, OSError, ssl.SSLError, ValueError) as exc:
-        error = f"{type(exc).__name__}: {exc}"[:1000]
-        logger.warning("mail for ticket %s to %s failed (attempt %s): %s", row.ticket.number, row.to_address, row.attempts, error)
-        if row.attempts >= MAX_ATTEMPTS:
-            OutboundMail.objects.filter(pk=row.pk).update(status=OutboundMail.Status.FAILED, last_error=error)
-            _note_given_up(row, error=error, now=now)
-        else:
-            OutboundMail.objects.filter(pk=row.pk).update(next_attempt_at=now + retry_delay(row.attempts), last_error=error)
+        connection.open()
+    except _SEND_ERRORS as exc:
+        for row in rows:
+            _failed(row, exc, now=now)
         return 0
-    OutboundMail.objects.filter(pk=row.pk).update(status=OutboundMail.Status.SENT, sent_at=now, last_error="")
-    return 1
+    sent = 0
+    try:
+        for row in rows:
+            try:
+                connection.send_messages([build_message(row)])
+            except _SEND_ERRORS as exc:
+                _failed(row, exc, now=now)
+                continue
+            OutboundMail.objects.filter(pk=row.pk).update(status=OutboundMail.Status.SENT, sent_at=now, last_error="")
+            sent += 1
+    finally:
+        with contextlib.suppress(*_SEND_ERRORS):
+            connection.close()
+    return sent
+
+
+def _failed(row: OutboundMail, exc: BaseException, *, now: datetime) -> None:
+    error = f"{type(exc).__name__}: {exc}"[:1000]
+    logger.warning("mail for ticket %s to %s failed (attempt %s): %s", row.ticket.number, row.to_address, row.attempts, error)
+    if row.attempts >= MAX_ATTEMPTS:
+        OutboundMail.objects.filter(pk=row.pk).update(status=OutboundMail.Status.FAILED, last_error=error)
+        _note_given_up(row, error=error, now=now)
+    else:
+        OutboundMail.objects.filter(pk=row.pk).update(next_attempt_at=now + retry_delay(row.attempts), last_error=error)
 
 
 def _note_given_up(row: OutboundMail, *, error: str, now: datetime) -> None:

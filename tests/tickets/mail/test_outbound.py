@@ -135,3 +135,18 @@ def test_reply_subjects_do_not_pile_up_prefixes_or_numbers(team: Team) -> None:
 def test_retry_delays_grow_and_stop_at_an_hour() -> None:
     assert [outbound.retry_delay(n) for n in (1, 2, 3)] == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4)]
     assert outbound.retry_delay(20) == timedelta(hours=1)
+
+
+def test_an_unreachable_server_costs_one_connection_attempt_per_round(
+    mailed_ticket: Ticket, mailbox: Mailbox, alice: AgentProfile, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+) -> None:
+    mailbox.smtp_host, mailbox.smtp_port = "127.0.0.1", 1
+    mailbox.save()
+    reply(mailed_ticket, alice, "one", django_capture_on_commit_callbacks, now=at(10))
+    reply(mailed_ticket, alice, "two", django_capture_on_commit_callbacks, now=at(11))
+    opened: list[str] = []
+    connect = outbound.connection_for
+    monkeypatch.setattr(outbound, "connection_for", lambda box: opened.append(box.address) or connect(box))
+    assert outbound.send_due(at(12)) == 0
+    assert opened == ["help@shop.example"]
+    assert list(OutboundMail.objects.values_list("attempts", "status")) == [(1, "pending"), (1, "pending")]

@@ -7,7 +7,6 @@ the SMTP server threaded; the customer's reply to it lands on the same ticket.
 from __future__ import annotations
 
 import imaplib
-from email.message import Message
 from typing import Any
 
 import pytest
@@ -48,6 +47,16 @@ def deliver(mailbox: Mailbox, raw: bytes) -> None:
         imap.login(mailbox.imap_user, mailbox.imap_password)
         status, _ = imap.append("INBOX", "", imaplib.Time2Internaldate(T0.timestamp()), raw)
         assert status == "OK"
+    finally:
+        imap.logout()
+
+
+def mark_unread(mailbox: Mailbox) -> None:
+    imap = imaplib.IMAP4(mailbox.imap_host, mailbox.imap_port, timeout=10)
+    try:
+        imap.login(mailbox.imap_user, mailbox.imap_password)
+        imap.select("INBOX")
+        imap.uid("STORE", "1:*", "-FLAGS", "(\\Seen)")
     finally:
         imap.logout()
 
@@ -111,6 +120,7 @@ def test_a_refetch_from_scratch_imports_nothing_twice(live_mailbox: Mailbox) -> 
     inbound.fetch_mailbox(mailbox=live_mailbox, now=T0)
     assert Ticket.objects.count() == 2
     Mailbox.objects.filter(pk=live_mailbox.pk).update(last_uid=0, uid_validity=None)  # as after a folder rebuild
+    mark_unread(live_mailbox)  # ... by a tool that lost the flags too
     live_mailbox.refresh_from_db()
     result = inbound.fetch_mailbox(mailbox=live_mailbox, now=at(60))
     assert result is not None and (result.fetched, result.processed) == (2, 0)
@@ -177,5 +187,19 @@ def test_the_periodic_job_fetches_due_mailboxes_only(live_mailbox: Mailbox) -> N
     assert inbound.fetch_due_mailboxes(at(200)) == 0
 
 
-def _headers(message: Message) -> dict[str, str]:
-    return {k: str(v) for k, v in message.items()}
+def test_a_new_mailbox_takes_only_unread_mail_then_every_new_message(live_mailbox: Mailbox) -> None:
+    deliver(live_mailbox, raw_mail(to=live_mailbox.address, message_id="<old@customer.example>"))
+    imap = imaplib.IMAP4(live_mailbox.imap_host, live_mailbox.imap_port, timeout=10)
+    imap.login(live_mailbox.imap_user, live_mailbox.imap_password)
+    imap.append("INBOX", "(\\Seen)", imaplib.Time2Internaldate(T0.timestamp()), raw_mail(message_id="<read@customer.example>"))
+    imap.logout()
+    result = inbound.fetch_mailbox(mailbox=live_mailbox, now=T0)
+    assert result is not None and (result.fetched, result.processed) == (1, 1)
+    assert list(MailMessage.objects.values_list("message_id", flat=True)) == ["old@customer.example"]
+    imap = imaplib.IMAP4(live_mailbox.imap_host, live_mailbox.imap_port, timeout=10)
+    imap.login(live_mailbox.imap_user, live_mailbox.imap_password)
+    imap.append("INBOX", "(\\Seen)", imaplib.Time2Internaldate(T0.timestamp()), raw_mail(message_id="<read-later@customer.example>"))
+    imap.logout()
+    live_mailbox.refresh_from_db()
+    result = inbound.fetch_mailbox(mailbox=live_mailbox, now=at(60))
+    assert result is not None and (result.fetched, result.processed) == (1, 1)  # read in a mail client, still taken

@@ -16,6 +16,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from contactcenter.core.errors import InvalidInput
+from contactcenter.core.staff import selectors as staff_selectors
+from contactcenter.core.staff import worktime
 from tickets.models import Priority, Source, Status, Ticket
 
 #: field → operators it accepts
@@ -24,7 +26,10 @@ ID_FIELDS = ("team", "type", "stage", "assignee")
 TAG_FIELDS = ("tags", "customer_tags")
 TEXT_FIELDS = ("subject", "stage_name", "reply_author", "sla_metric")
 HOURS_FIELDS = ("hours_since_created", "hours_since_updated", "hours_since_solved", "hours_since_closed", "hours_since_urged")
-NUMBER_FIELDS = ("urge_count", "csat_score", *HOURS_FIELDS)
+#: The same, counted in the ticket's team's business hours (contactcenter.core.staff; a team without: around the clock).
+WORKING_HOURS_FIELDS = tuple(f"working_{name}" for name in HOURS_FIELDS)
+TIME_FIELDS = (*HOURS_FIELDS, *WORKING_HOURS_FIELDS)
+NUMBER_FIELDS = ("urge_count", "csat_score", *TIME_FIELDS)
 CHANGEABLE = ("status", "priority", "stage", "team", "type", "assignee", "tags", "subject", "due_at", "category", "custom_fields")
 
 OPS_CHOICE = ("is", "is_not", "in", "not_in")
@@ -50,6 +55,13 @@ class Facts:
     reply_author: str = ""  # customer | agent | system (ticket.replied)
     sla_metric: str = ""  # ticket.sla_warning / ticket.sla_breached
     csat_score: int | None = None  # ticket.csat_received
+    calendars: dict[int | None, worktime.Calendar] = field(default_factory=dict)  # by business hours id, read once
+
+    def calendar(self) -> worktime.Calendar:
+        hours_id = self.ticket.team.business_hours_id
+        if hours_id not in self.calendars:
+            self.calendars[hours_id] = staff_selectors.calendar(hours=self.ticket.team.business_hours)
+        return self.calendars[hours_id]
 
 
 def _bad(message: str) -> InvalidInput:
@@ -113,8 +125,8 @@ def holds(conditions: Mapping[str, Sequence[Mapping[str, Any]]], facts: Facts) -
 
 
 def time_fields(conditions: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[str]:
-    """The hours_since_* fields a rule measures (for the once-per-ticket key of time rules)."""
-    return sorted({c["field"] for group in ("all", "any") for c in conditions.get(group, ()) if c["field"] in HOURS_FIELDS})
+    """The (working_)hours_since_* fields a rule measures (for the once-per-ticket key of time rules)."""
+    return sorted({c["field"] for group in ("all", "any") for c in conditions.get(group, ()) if c["field"] in TIME_FIELDS})
 
 
 _STAMP = {
@@ -127,7 +139,7 @@ _STAMP = {
 
 
 def stamp_field(hours_field: str) -> str:
-    return _STAMP[hours_field]
+    return _STAMP[hours_field.removeprefix("working_")]
 
 
 def value_of(name: str, facts: Facts) -> Any:
@@ -153,8 +165,12 @@ def value_of(name: str, facts: Facts) -> Any:
         return facts.csat_score
     if name == "urge_count":
         return ticket.urge_count
-    stamp: datetime | None = getattr(ticket, _STAMP[name])
-    return None if stamp is None else (facts.now - stamp).total_seconds() / 3600
+    stamp: datetime | None = getattr(ticket, stamp_field(name))
+    if stamp is None:
+        return None
+    if name in WORKING_HOURS_FIELDS:
+        return worktime.between(facts.calendar(), stamp, facts.now).total_seconds() / 3600
+    return (facts.now - stamp).total_seconds() / 3600
 
 
 def _matches(expected: Any, actual: Any) -> bool:

@@ -101,7 +101,7 @@ def _rules(trigger: str) -> list[Rule]:
 def _tickets(ticket_ids: Iterable[int]) -> list[Ticket]:
     return list(
         Ticket.objects.filter(pk__in=list(ticket_ids), merged_into__isnull=True)
-        .select_related("team", "stage", "type", "customer", "assignee")
+        .select_related("team", "team__business_hours", "stage", "type", "customer", "assignee")
         .prefetch_related("tags")
         .order_by("id")
     )
@@ -215,7 +215,8 @@ def _candidates(rule: Rule, now: datetime) -> QuerySet[Ticket]:
             tickets = tickets.filter(**{name if op == "is" else f"{name}__in": value})
         elif name in ("team", "stage", "type", "assignee") and op == "is":
             tickets = tickets.filter(**{f"{name}_id": value} if value is not None else {f"{name}__isnull": True})
-        elif name in conditions.HOURS_FIELDS and op in ("gt", "gte"):
+        elif name in conditions.TIME_FIELDS and op in ("gt", "gte"):
+            # Working time never exceeds the time elapsed, so the wall-clock bound narrows both.
             stamp = conditions.stamp_field(name)
             tickets = tickets.filter(**{f"{stamp}__lte": now - timedelta(hours=float(value))})
     if not any(c["field"] == "status" for c in (rule.conditions or {}).get("all", [])):

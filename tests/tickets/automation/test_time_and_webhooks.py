@@ -8,13 +8,14 @@ import http.server
 import json
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
-from contactcenter.core.staff.models import AgentProfile
+from contactcenter.core.staff.models import AgentProfile, BusinessHours, BusinessHoursException, Team
 from tests.tickets.conftest import T0
 from tickets import services
 from tickets.automation import engine, webhooks
@@ -156,3 +157,26 @@ def test_a_webhook_is_given_up_after_the_last_attempt(receiver: tuple[str, type[
         now = delivery.next_attempt_at
     assert delivery.failed_at is not None and delivery.attempts == webhooks.MAX_ATTEMPTS
     assert [webhooks.backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
+
+
+def test_pending_three_working_days_counts_the_team_calendar_with_its_holiday(make_rule: Any, make_ticket: Any, team: Team) -> None:
+    week = {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+    hours = BusinessHours.objects.create(name="Office", timezone="Asia/Shanghai", weekly=week)
+    BusinessHoursException.objects.create(calendar=hours, date=date(2026, 3, 9), is_open=False)  # Monday off
+    team.business_hours = hours
+    team.save()
+    make_rule(
+        "3 working days without news → close",
+        trigger="time",
+        events=[],
+        conditions={"all": [{"field": "working_hours_since_updated", "op": "gte", "value": 27}]},
+        actions=[{"type": "set_status", "value": "closed"}],
+    )
+    shanghai = ZoneInfo("Asia/Shanghai")
+    friday_5pm = datetime(2026, 3, 6, 17, 0, tzinfo=shanghai)
+    ticket = make_ticket(now=friday_5pm)
+    # Friday 1 h, (Monday off), Tuesday 9, Wednesday 9: 19 working hours by Wednesday evening.
+    assert engine.run_time_rules(datetime(2026, 3, 11, 18, 0, tzinfo=shanghai)) == 0
+    assert engine.run_time_rules(datetime(2026, 3, 12, 16, 59, tzinfo=shanghai)) == 0
+    assert engine.run_time_rules(datetime(2026, 3, 12, 17, 0, tzinfo=shanghai)) == 1
+    assert Ticket.objects.get(pk=ticket.pk).status == "closed"

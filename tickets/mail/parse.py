@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import mimetypes
 import re
 from dataclasses import dataclass, field
 from email import policy
@@ -263,27 +264,51 @@ def _filename(part: Message) -> str:
 
 
 def _fallback_name(content_type: str) -> str:
-    return {"message/rfc822": "message.eml"}.get(content_type, "attachment")
+    if content_type == "message/rfc822":
+        return "message.eml"
+    return "attachment" + (mimetypes.guess_extension(content_type) or "")
 
 
 # -- HTML and text ------------------------------------------------------------------------------------
 
-_BLOCK = re.compile(r"<(br|/?p|/?div|/?li|/?tr|/?h[1-6]|/?blockquote|/?pre|/?table|hr)\b[^>]*>", re.IGNORECASE)
-_CELL = re.compile(r"</t[dh]>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]*>")
+_TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>|([^<]+)")
+_BLOCKS = {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "hr"}
 #: Tags whose whole content is dropped (not only the tag): code, styles, the head's title.
 _DROPPED = {"script", "style", "title", "head", "noscript", "template", "iframe", "object", "svg", "math"}
-_KEPT_FOR_LAYOUT = {"p", "br", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "hr"}
+_KEPT_FOR_LAYOUT = {*_BLOCKS, "br", "td", "th"}
 
 
 def html_to_text(markup: str) -> str:
     """What an HTML-only mail says, as plain text: sanitised with nh3 first (nothing executable or
-    hidden survives), then the remaining layout tags become line breaks and every tag is stripped."""
+    hidden survives), then block tags become line breaks, cells tabs, quoted blocks (``<blockquote>``)
+    ``>`` lines, whitespace collapses as a browser would, and every tag is stripped."""
     cleaned = nh3.clean(markup, tags=_KEPT_FOR_LAYOUT, attributes={}, clean_content_tags=_DROPPED, strip_comments=True)
-    text = _BLOCK.sub("\n", cleaned)
-    text = _CELL.sub("\t", text)
-    text = html.unescape(_TAG.sub("", text))
-    return normalise_text(text)
+    lines: list[str] = []
+    current: list[str] = []
+    quote_depth = pre_depth = 0
+
+    def end_line() -> None:
+        line = "".join(current).strip(" ")
+        current.clear()
+        lines.append(("> " * quote_depth + line) if quote_depth and line else line)
+
+    for match in _TOKEN.finditer(cleaned):
+        closing, tag, text = match.groups()
+        if text is not None:
+            text = html.unescape(text).replace("\xa0", " ")
+            current.append(text if pre_depth else re.sub(r"\s+", " ", text))
+            continue
+        tag = tag.lower()
+        if tag == "br" or tag in _BLOCKS:
+            end_line()
+        if tag == "blockquote":
+            quote_depth = max(quote_depth - 1, 0) if closing else quote_depth + 1
+        elif tag == "pre":
+            pre_depth = max(pre_depth - 1, 0) if closing else pre_depth + 1
+        elif tag in {"td", "th"} and closing:
+            current.append("\t")
+    end_line()
+    return normalise_text("\n".join(line.rstrip("\t ") for line in lines))
 
 
 def normalise_text(text: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import quopri
 from email.message import EmailMessage
 
 from tests.tickets.mail.conftest import raw_mail
@@ -141,3 +143,70 @@ def test_a_mail_that_is_all_quote_is_kept_and_from_lines_in_text_stay() -> None:
 
 def test_html_to_text_keeps_table_cells_apart() -> None:
     assert html_to_text("<table><tr><td>订单</td><td>123</td></tr></table>") == "订单\t123"
+
+
+def test_html_source_line_breaks_are_spaces_and_blockquotes_become_quotes() -> None:
+    markup = (
+        "<p>The parcel\nleft   today.</p><blockquote><p>Where is\nmy parcel?</p><blockquote>older</blockquote></blockquote>"
+        "<pre>a\n  b</pre>"
+    )
+    lines = [line for line in html_to_text(markup).split("\n") if line]
+    assert lines == ["The parcel left today.", "> Where is my parcel?", "> > older", "a", "  b"]
+
+
+def test_an_html_only_gmail_reply_is_trimmed_to_the_new_text() -> None:
+    markup = (
+        '<div dir="ltr">谢谢，收到了。</div><br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">'
+        "On Mon, Mar 2, 2026 at 9:00 AM Shop help &lt;help@shop.example&gt; wrote:<br></div>"
+        '<blockquote class="gmail_quote" style="margin:0 0 0 .8ex">您好，已为您加急发货。</blockquote></div>'
+    )
+    mail = parse_message(raw_mail(body=markup, charset="utf-8", content_type="text/html"))
+    assert trim_quoted(mail.text) == "谢谢，收到了。"
+
+
+def test_an_html_only_qq_mail_reply_in_gbk_is_trimmed_to_the_new_text() -> None:
+    markup = (
+        "<div>好的，明天等快递。</div><div><br></div><div>&nbsp;</div>"
+        '<div style="font-size: 12px;">------------------&nbsp;原始邮件&nbsp;------------------</div>'
+        '<div><b>发件人:</b>&nbsp;"Shop help"&lt;help@shop.example&gt;;</div><div><b>发送时间:</b>&nbsp;2026年3月2日</div>'
+        "<div>您好，已为您加急发货。</div>"
+    )
+    mail = parse_message(raw_mail(body=markup, charset="gb18030", content_type="text/html"))
+    assert trim_quoted(mail.text) == "好的，明天等快递。"
+
+
+def test_an_outlook_style_gbk_mail_with_an_inline_image_and_encoded_file_names() -> None:
+    gbk_name = "=?gb2312?B?" + base64.b64encode("报价单.pdf".encode("gbk")).decode() + "?="
+    raw = (
+        "From: =?gb2312?B?" + base64.b64encode("李经理".encode("gbk")).decode() + "?= <li@corp.example>\r\n"
+        "Subject: =?gb2312?B?" + base64.b64encode("询价".encode("gbk")).decode() + "?=\r\n"
+        "Message-ID: <outlook@corp.example>\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="outer"\r\n\r\n'
+        "--outer\r\n"
+        'Content-Type: multipart/related; boundary="rel"\r\n\r\n'
+        "--rel\r\n"
+        'Content-Type: text/html; charset="gb2312"\r\n'
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        + quopri.encodestring('<p>请报价，附件是清单。</p><img src="cid:image001">'.encode("gbk")).decode()
+        + "\r\n--rel\r\n"
+        "Content-Type: image/png\r\nContent-ID: <image001>\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16).decode()
+        + "\r\n--rel--\r\n"
+        "--outer\r\n"
+        f'Content-Type: application/pdf; name="{gbk_name}"\r\n'
+        f'Content-Disposition: attachment; filename="{gbk_name}"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\n" + base64.b64encode(b"%PDF-1.4 quote").decode() + "\r\n"
+        "--outer\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "Content-Disposition: attachment; filename*=gbk''%C7%E5%B5%A5.txt\r\n\r\n"
+        "item 1\r\n"
+        "--outer--\r\n"
+    ).encode()
+    mail = parse_message(raw)
+    assert (mail.from_name, mail.subject, mail.text) == ("李经理", "询价", "请报价，附件是清单。")
+    assert [(a.filename, a.declared_type) for a in mail.attachments] == [
+        ("attachment.png", "image/png"),
+        ("报价单.pdf", "application/pdf"),
+        ("清单.txt", "text/plain"),
+    ]

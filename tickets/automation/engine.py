@@ -147,6 +147,9 @@ def on_ticket_event(event: hooks.TicketEvent) -> None:
     changed = event.fields.get("changes") or []
     if event.name == events.ASSIGNED:
         changed = ["assignee"]
+    # Only rules that ask what changed need the timeline (one query per ticket: a bulk change names many).
+    asked = {c["field"] for r in rules for g in (r.conditions or {}).values() for c in g if c.get("op") == "changed"}
+    changed = [name for name in changed if name in asked]
     for ticket in _tickets(event.ticket_ids):
         facts = conditions.Facts(
             ticket=ticket,

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from contactcenter.core.customers.models import Customer
 from contactcenter.core.errors import InvalidInput
@@ -212,7 +214,8 @@ def test_each_run_that_changed_something_names_its_rule_on_the_timeline(make_rul
         ticket = make_ticket()
     entry = TimelineEntry.objects.get(ticket=ticket, kind="system", event=engine.AUDIT_EVENT)
     run = RuleRun.objects.get(ticket=ticket)
-    assert entry.body == "Tag new" and entry.new_value["run_id"] == run.pk and entry.author_agent_id is None
+    assert entry.body == "Tag new" and entry.author_agent_id is None
+    assert entry.new_value is not None and entry.new_value["run_id"] == run.pk
 
 
 def test_an_sla_breach_sets_off_a_rule_for_its_metric(
@@ -230,3 +233,38 @@ def test_an_sla_breach_sets_off_a_rule_for_its_metric(
     hooks.run(hooks.TicketEvent("ticket.sla_breached", (other.pk,), {"metric": "resolution", "clock_id": 2}))
     assert (_fresh(ticket).priority, _fresh(ticket).assignee_id) == ("urgent", supervisor.pk)
     assert _fresh(other).priority == "normal"
+
+
+def test_a_vip_customer_urging_raises_the_priority(make_rule: Any, make_ticket: Any, after_commit: Any) -> None:
+    make_rule(
+        "VIP urges → urgent",
+        events=["urged"],
+        conditions={"all": [{"field": "customer_tags", "op": "contains", "value": "vip"}]},
+        actions=[{"type": "set_priority", "value": "urgent"}, {"type": "add_note", "body": "VIP 催单：${ticket.number}"}],
+    )
+    vip = Customer.objects.create(name="Li", tags=["vip"])
+    ticket = make_ticket(customer=vip)
+    plain = make_ticket()
+    with after_commit():
+        services.urge_ticket(ticket_id=ticket.pk, actor=vip, now=at(1))
+        services.urge_ticket(ticket_id=plain.pk, actor=plain.customer, now=at(1))
+    assert _fresh(ticket).priority == "urgent" and _fresh(plain).priority == "normal"
+    assert TimelineEntry.objects.get(ticket=ticket, kind="internal_note").body == f"VIP 催单：{ticket.number}"
+
+
+def test_rules_without_change_conditions_do_not_read_the_timeline(
+    make_rule: Any, make_ticket: Any, alice: AgentProfile, django_capture_on_commit_callbacks: Any
+) -> None:
+    make_rule(
+        "Tag urgent",
+        events=["updated"],
+        conditions={"all": [{"field": "priority", "op": "is", "value": "urgent"}]},
+        actions=[{"type": "add_tags", "value": ["hot"]}],
+    )
+    made = [make_ticket() for _ in range(5)]
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        services.bulk_update(ticket_ids=[t.pk for t in made], actor=alice, now=at(1), priority="low")
+    with CaptureQueriesContext(connection) as captured:
+        for callback in pending:
+            callback()
+    assert not any("tickets_timelineentry" in q["sql"] for q in captured.captured_queries)

@@ -184,9 +184,13 @@ def automated_reason(headers: Message, message: Message) -> str:
     precedence = str(headers.get("Precedence", "")).strip().lower()
     if precedence in {"bulk", "junk", "auto_reply", "auto-reply"}:
         return f"precedence-{precedence}"
-    for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"):
+    for name in ("X-Autoreply", "X-Autorespond"):
         if str(headers.get(name, "")).strip():
             return name.lower()
+    # Exchange marks its automatic mail so; DR/RN/NRN alone (receipts) also appear on people's mail.
+    suppress = {v.strip().lower() for v in str(headers.get("X-Auto-Response-Suppress", "")).split(",")}
+    if suppress & {"all", "oof", "autoreply"}:
+        return "x-auto-response-suppress"
     return_path = str(headers.get("Return-Path", "")).strip()
     if return_path == "<>":
         return "bounce"

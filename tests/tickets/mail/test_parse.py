@@ -114,6 +114,8 @@ def test_auto_replies_and_bounces_are_recognised() -> None:
         assert parse_message(raw_mail(headers=headers)).automated == reason, reason
     assert parse_message(raw_mail(sender="MAILER-DAEMON@mx.example")).automated == "bounce"
     assert parse_message(raw_mail(headers={"Auto-Submitted": "no"})).automated == ""
+    assert parse_message(raw_mail(headers={"X-Auto-Response-Suppress": "DR, RN"})).automated == ""
+    assert parse_message(raw_mail(headers={"X-Auto-Response-Suppress": "DR, OOF"})).automated == "x-auto-response-suppress"
     report = EmailMessage()
     report["From"] = "mx@example.com"
     report.set_content("undeliverable")

@@ -6,6 +6,7 @@ import functools
 import http.server
 import threading
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -13,8 +14,20 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from contactcenter.core.inboxes.models import Channel
-from contactcenter.core.staff.models import AgentProfile, AgentSkill, BusinessHours, Skill, Team
+from contactcenter.core.staff.models import AgentProfile, AgentSkill, BusinessHours, BusinessHoursException, Skill, Team
 
+#: Mainland public holidays of 2026 (first day, days off) and the weekend days worked instead (调休), as
+#: the State Council published them; sample data for the demo calendar — check before relying on it.
+HOLIDAYS_2026 = [
+    ("元旦", date(2026, 1, 1), 3),
+    ("春节", date(2026, 2, 15), 9),
+    ("清明节", date(2026, 4, 4), 3),
+    ("劳动节", date(2026, 5, 1), 5),
+    ("端午节", date(2026, 6, 19), 3),
+    ("中秋节", date(2026, 9, 25), 3),
+    ("国庆节", date(2026, 10, 1), 7),
+]
+MAKE_UP_DAYS_2026 = [date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28), date(2026, 5, 9), date(2026, 9, 20), date(2026, 10, 10)]
 DEMO_CHANNEL_KEY = "demo-shop"
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -52,6 +65,13 @@ def load_sample_data(*, host: str, port: int) -> DemoInfo:
                 "weekly": {d: [["09:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
             },
         )
+        for name, first, days in HOLIDAYS_2026:
+            for n in range(days):
+                BusinessHoursException.objects.get_or_create(calendar=hours, date=first + timedelta(days=n), defaults={"name": name})
+        for day in MAKE_UP_DAYS_2026:
+            BusinessHoursException.objects.get_or_create(
+                calendar=hours, date=day, defaults={"name": "调休", "is_open": True, "spans": [["09:00", "18:00"]]}
+            )
         teams = {
             "sales": Team.objects.get_or_create(slug="sales", defaults={"name": "Sales 售前", "business_hours": hours})[0],
             "support": Team.objects.get_or_create(slug="support", defaults={"name": "Support 售后", "business_hours": hours})[0],
@@ -94,6 +114,7 @@ def load_sample_data(*, host: str, port: int) -> DemoInfo:
         if settings.CC_DEMO_FAQ:
             _faq()
         if settings.CC_DEMO_TICKETS:
+            _sla(hours)
             _tickets(teams)
     return DemoInfo(base_url=base_url, channel_key=DEMO_CHANNEL_KEY, logins=logins)
 
@@ -250,6 +271,23 @@ SAMPLE_TICKETS = [
         "closed",
     ),
 ]
+
+
+def _sla(hours: BusinessHours) -> None:
+    """One SLA policy for every team, on the weekday calendar: first reply within 4 working hours,
+    next replies within 8, solved within 3 working days (27 working hours); warned 1 hour before."""
+    from tickets.sla.models import SlaPolicy
+
+    SlaPolicy.objects.get_or_create(
+        name="Standard 标准",
+        defaults={
+            "calendar": hours,
+            "first_response_s": 4 * 3600,
+            "next_response_s": 8 * 3600,
+            "resolution_s": 27 * 3600,
+            "warn_before_s": 3600,
+        },
+    )
 
 
 def _tickets(teams: dict[str, Team]) -> None:

@@ -66,3 +66,16 @@ def test_the_business_hours_admin_edits_exceptions_inline(admin_client: Any, hou
     page = admin_client.get(f"/admin/staff/businesshours/{hours.pk}/change/")
     assert page.status_code == 200
     assert "国庆节" in page.content.decode()
+
+
+def test_the_demo_calendar_knows_national_day_and_its_make_up_saturday(settings: Any) -> None:
+    from contactcenter.demo import load_sample_data
+
+    settings.CC_DEMO_TICKETS = False
+    load_sample_data(host="127.0.0.1", port=8000)
+    load_sample_data(host="127.0.0.1", port=8000)  # idempotent
+    hours = BusinessHours.objects.get(name="Weekdays 9-18")
+    cal = calendar(hours=hours)
+    assert not is_open(cal, datetime(2026, 10, 7, 10, 0, tzinfo=SH))
+    assert is_open(cal, datetime(2026, 10, 10, 10, 0, tzinfo=SH))
+    assert BusinessHoursException.objects.filter(calendar=hours, name="国庆节").count() == 7

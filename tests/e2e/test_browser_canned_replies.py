@@ -1,8 +1,9 @@
-"""Browser end-to-end: an agent types ``::`` in a ticket's composer, picks a canned reply with the keys, and the
-reply goes out with its placeholders filled in for that ticket."""
+"""Browser end-to-end: an agent types ``::`` in a ticket's composer (and in a chat's), picks a canned reply with the
+keys, and the reply goes out with its placeholders filled in for that ticket (or the chat's customer)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import start_demo
 from tests.e2e.servers import DEMO_PASSWORD, shell_json
+from tests.e2e.ui import visitor_and_agent
 from tests.liveserver import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -91,3 +93,29 @@ def test_typing_two_colons_in_the_ticket_composer_inserts_a_canned_reply(
         " kind='public_reply').values_list('body', flat=True))",
     )
     assert expected in stored
+
+
+def test_in_a_chat_enter_inserts_the_canned_reply_and_the_next_enter_sends_it(canned_server: LiveServer, open_page: OpenPage) -> None:
+    shell_json(
+        canned_server,
+        "from django.utils import timezone\n"
+        "from tickets.automation.models import CannedReply\n"
+        "now = timezone.now()\n"
+        "CannedReply.objects.get_or_create(shortcut='hello', owner=None, team=None, defaults={'title': 'Hello',"
+        " 'body': 'Hello ${customer.name}, I am ${agent.name}.', 'created_at': now, 'updated_at': now})\n"
+        "result = True",
+    )
+    visitor, agent = visitor_and_agent(canned_server, open_page, name="Canned Cai", first_message="hi there")
+    box = agent.page.get_by_test_id("composer-input")
+    box.click()
+    box.press_sequentially("::hel", delay=15)
+    option = agent.page.get_by_test_id("canned-option")
+    expect(option).to_have_count(1)
+    expect(option).to_contain_text("Hello Canned Cai, I am")
+    agent.page.keyboard.press("Enter")  # inserts; the chat's own Enter (send) does not run
+    expect(box).to_have_value(re.compile(r"^Hello Canned Cai, I am .+\.$"))
+    assert agent.pending() == 0
+    inserted = box.input_value()
+    agent.page.keyboard.press("Enter")  # now it sends
+    expect(box).to_have_value("")
+    visitor.wait_for_body(inserted)

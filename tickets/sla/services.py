@@ -167,7 +167,10 @@ def on_ticket_event(event: hooks.TicketEvent) -> None:
     if event.name in (WARNING, BREACHED):
         return
     now = timezone.now()
-    for ticket_id in event.ticket_ids:
+    ticket_ids = list(event.ticket_ids)
+    if event.name == events.MERGED:  # named for the survivor only; the merged ones are closed now
+        ticket_ids += [m["id"] for m in event.fields.get("merged") or [] if isinstance(m, dict) and isinstance(m.get("id"), int)]
+    for ticket_id in dict.fromkeys(ticket_ids):
         recompute_ticket(ticket_id=ticket_id, now=now)
 
 

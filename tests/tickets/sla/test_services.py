@@ -160,3 +160,56 @@ def test_a_breach_can_send_the_ticket_back_through_routing(
     ticket.refresh_from_db()
     assert ticket.assignee_id != alice.pk
     assert ticket.timeline.filter(event="redispatched").count() == 1
+
+
+def test_a_bulk_solve_stops_the_clocks_of_every_ticket_it_names(
+    policy: SlaPolicy, make_ticket: Callable[..., Ticket], capture_events: Any
+) -> None:
+    with capture_events():
+        tickets = [make_ticket(now=CREATED) for _ in range(3)]
+        services.bulk_update(ticket_ids=[t.pk for t in tickets], actor=SYSTEM, now=CREATED + timedelta(minutes=15), status="solved")
+    solved_at = CREATED + timedelta(minutes=15)
+    assert set(SlaClock.objects.filter(metric="resolution").values_list("stopped_at", flat=True)) == {solved_at}
+    assert sla.fire_due(sh(2026, 10, 9, 9, 0)) == 0
+
+
+def test_a_customer_reply_on_a_solved_ticket_reopens_it_and_its_resolution_clock_runs_on(
+    ticket: Ticket, alice: AgentProfile, capture_events: Any
+) -> None:
+    with capture_events():
+        services.reply(ticket_id=ticket.pk, actor=alice, body="Fixed", now=CREATED + timedelta(minutes=30))
+        services.solve_ticket(ticket_id=ticket.pk, actor=alice, now=CREATED + timedelta(minutes=30))
+    assert clock(ticket, "resolution").stopped_at == CREATED + timedelta(minutes=30)
+    monday = sh(2026, 10, 5, 9, 0)
+    with capture_events():
+        services.reply(ticket_id=ticket.pk, actor=ticket.customer, body="Still wrong", now=monday)
+    resolution = clock(ticket, "resolution")
+    assert resolution.stopped_at is None and resolution.due_at == sh(2026, 10, 6, 15, 30)  # 15.5 h left: Monday, then Tuesday to 15:30
+    assert clock(ticket, "next_response").due_at == monday + timedelta(hours=4)
+
+
+def test_a_merged_ticket_loses_its_clocks(ticket: Ticket, make_ticket: Callable[..., Ticket], capture_events: Any) -> None:
+    with capture_events():
+        survivor = make_ticket(now=CREATED)
+        services.merge_tickets(ticket_ids=[ticket.pk], into_id=survivor.pk, actor=SYSTEM, now=CREATED + timedelta(minutes=5))
+    assert not SlaClock.objects.filter(ticket=ticket).exists()
+    assert clock(survivor).due_at == sh(2026, 10, 2, 10, 0)
+
+
+def test_scope_by_customer_tag_and_ticket_type(
+    policy: SlaPolicy, make_ticket: Callable[..., Ticket], capture_events: Any, customer: Any
+) -> None:
+    from tickets.models import TicketType
+
+    repair = TicketType.objects.create(name="报修")
+    vip = SlaPolicy.objects.create(name="VIP repairs", position=-1, customer_tags=["vip"], first_response_s=900)
+    vip.ticket_types.set([repair])
+    with capture_events():
+        plain = make_ticket(now=CREATED, ticket_type=repair)
+    assert clock(plain).policy == policy  # the customer is not tagged vip
+    customer.tags = ["vip"]
+    customer.save()
+    with capture_events():
+        tagged = make_ticket(now=CREATED, ticket_type=repair)
+        untyped = make_ticket(now=CREATED)
+    assert clock(tagged).policy == vip and clock(untyped).policy == policy

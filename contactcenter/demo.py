@@ -303,6 +303,18 @@ def _tickets(teams: dict[str, Team]) -> None:
 
     if Ticket.objects.exists():
         return
+    from tickets.models import Stage
+
+    for desk_team in teams.values():  # bilingual names, as the demo's teams have
+        if not Stage.objects.filter(team=desk_team).exists():
+            stages = [
+                ("New 新建", False, False),
+                ("In progress 处理中", False, False),
+                ("Solved 已解决", False, True),
+                ("Closed 已关闭", True, True),
+            ]
+            for position, (name, folded, closing) in enumerate(stages):
+                Stage.objects.create(team=desk_team, name=name, position=position, folded=folded, closing=closing)
     start = timezone.now() - timedelta(days=3)
     for n, (subject, description, team, (name, email), priority, tags, who, status) in enumerate(SAMPLE_TICKETS):
         now = start + timedelta(hours=5 * n)

@@ -63,6 +63,8 @@ def test_an_agent_works_the_desk_with_views_search_keys_and_bulk_changes(
 
     page.get_by_test_id("view-pool").click()
     expect(rows(page)).to_have_count(2)
+    # The demo's SLA policy puts a clock on every open ticket: the pool's unanswered ones are long overdue.
+    expect(rows(page).first.get_by_test_id("sla-chip")).to_have_attribute("data-state", "breached")
     snapshot(page, "pool")
 
     # Keys: / searches, j moves, x selects.
@@ -126,6 +128,7 @@ def test_an_agent_grabs_replies_notes_and_urges_on_a_ticket_page(desk_server: Li
     page.wait_for_url("**/console/tickets/*/")
     expect(page.get_by_test_id("ticket-subject")).to_have_text("修改绑定手机号")
 
+    expect(page.get_by_test_id("ticket-sla")).to_be_visible()
     page.get_by_test_id("grab-button").click()
     expect(page.get_by_test_id("prop-assignee").locator("option:checked")).to_contain_text("王强")
     expect(page.get_by_test_id("grab-button")).to_be_hidden()

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tickets.mail import inbound
 from tickets.mail.models import Mailbox, MailMessage, OutboundMail
 
 _SECRETS = ("imap_password", "smtp_password")
@@ -69,9 +70,24 @@ class MailboxAdmin(admin.ModelAdmin[Mailbox]):
         (_("State"), {"fields": ("uid_validity", "last_uid", "last_polled_at", "last_error")}),
     )
 
+    actions = ("fetch_now",)
+
     @admin.display(boolean=True, description=_("error"))
     def has_error(self, mailbox: Mailbox) -> bool:
         return bool(mailbox.last_error)
+
+    @admin.action(description=_("Fetch now (tests the IMAP settings)"))
+    def fetch_now(self, request: HttpRequest, queryset: QuerySet[Mailbox]) -> None:
+        for mailbox in queryset.filter(is_active=True):
+            result = inbound.fetch_mailbox(mailbox=mailbox, now=timezone.now())
+            if result is None:
+                self.message_user(request, _("%(address)s is being fetched right now.") % {"address": mailbox.address}, messages.INFO)
+            elif result.error:
+                message = _("%(address)s: %(error)s") % {"address": mailbox.address, "error": result.error}
+                self.message_user(request, message, messages.ERROR)
+            else:
+                message = _("%(address)s: %(n)d new messages processed.") % {"address": mailbox.address, "n": result.processed}
+                self.message_user(request, message, messages.SUCCESS)
 
 
 class _ReadOnly:

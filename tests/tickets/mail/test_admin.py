@@ -71,3 +71,10 @@ def test_the_message_log_and_outbox_are_listed_and_read_only(root_client: Client
 def test_the_app_registers_its_jobs_and_its_ticket_hook() -> None:
     assert {"tickets.mail.fetch", "tickets.mail.send"} <= set(periodic.names())
     assert "tickets.mail" in hooks._handlers
+
+
+def test_fetch_now_reports_a_mailbox_that_cannot_be_reached(root_client: Client, mailbox: Mailbox) -> None:
+    page = root_client.post("/admin/tickets_mail/mailbox/", {"action": "fetch_now", "_selected_action": [mailbox.pk]}, follow=True)
+    assert page.status_code == 200
+    mailbox.refresh_from_db()
+    assert mailbox.last_error and mailbox.address in page.content.decode()

@@ -253,3 +253,11 @@ def test_placeholders_are_listed(api: APIClient) -> None:
 def test_anonymous_and_non_agents_are_refused(client: Any) -> None:
     for path in ("/api/automation/templates/", "/api/automation/rules/", "/api/automation/macros/", "/api/canned-replies/"):
         assert client.get(path).status_code in (401, 403)
+
+
+def test_a_template_in_use_cannot_be_deleted(boss: APIClient, make_template: Any, make_macro: Any) -> None:
+    used = make_template("Used", "Thanks ${customer.name}")
+    make_macro("Thank", [{"type": "reply", "template": used.pk}])
+    answer = boss.delete(f"/api/automation/templates/{used.pk}/")
+    assert answer.status_code == 409 and "Thank" in answer.json()["message"]
+    assert Template.objects.filter(pk=used.pk).exists()

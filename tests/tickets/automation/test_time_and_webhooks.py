@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from contactcenter.core import periodic
 from contactcenter.core.staff.models import AgentProfile, BusinessHours, BusinessHoursException, Team
 from tests.tickets.conftest import T0
 from tickets import services
@@ -180,3 +181,7 @@ def test_pending_three_working_days_counts_the_team_calendar_with_its_holiday(ma
     assert engine.run_time_rules(datetime(2026, 3, 12, 16, 59, tzinfo=shanghai)) == 0
     assert engine.run_time_rules(datetime(2026, 3, 12, 17, 0, tzinfo=shanghai)) == 1
     assert Ticket.objects.get(pk=ticket.pk).status == "closed"
+
+
+def test_the_jobs_are_on_the_ticker() -> None:
+    assert {"tickets_automation.time_rules", "tickets_automation.webhooks"} <= set(periodic.names())

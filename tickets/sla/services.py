@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcenter.core.staff import selectors as staff_selectors
+from contactcenter.core.staff import worktime
 from contactcenter.core.staff.models import AgentProfile
 from tickets import events, hooks
 from tickets.access import SYSTEM
@@ -42,10 +44,19 @@ _COMPUTED = [
 # -- which policy ----------------------------------------------------------------------------------
 
 
-def policy_for(ticket: Ticket) -> SlaPolicy | None:
+def active_policies() -> list[SlaPolicy]:
+    return list(
+        SlaPolicy.objects.filter(is_active=True)
+        .select_related("calendar")
+        .prefetch_related("teams", "ticket_types")
+        .order_by("position", "id")
+    )
+
+
+def policy_for(ticket: Ticket, *, policies: list[SlaPolicy] | None = None) -> SlaPolicy | None:
     """The first active policy (by position) whose scope takes the ticket."""
     customer_tags = set(ticket.customer.tags or []) if ticket.customer is not None else set()
-    for policy in SlaPolicy.objects.filter(is_active=True).prefetch_related("teams", "ticket_types").order_by("position", "id"):
+    for policy in active_policies() if policies is None else policies:
         team_ids = {t.pk for t in policy.teams.all()}
         type_ids = {t.pk for t in policy.ticket_types.all()}
         if team_ids and ticket.team_id not in team_ids:
@@ -58,6 +69,32 @@ def policy_for(ticket: Ticket) -> SlaPolicy | None:
             continue
         return policy
     return None
+
+
+@dataclass(slots=True)
+class Setup:
+    """What every ticket's recompute reads alike, read once per event (a bulk change names many tickets)."""
+
+    policies: list[SlaPolicy]
+    pausing_stage_ids: set[int]
+    calendars: dict[int | None, worktime.Calendar] = field(default_factory=dict)
+    stages: dict[int, tuple[int, int]] = field(default_factory=dict)  # stage id -> (team id, position)
+
+    @classmethod
+    def read(cls) -> Setup:
+        return cls(active_policies(), set(PausingStage.objects.values_list("stage_id", flat=True)))
+
+    def calendar(self, policy: SlaPolicy) -> worktime.Calendar:
+        if policy.calendar_id not in self.calendars:
+            self.calendars[policy.calendar_id] = staff_selectors.calendar(hours=policy.calendar)
+        return self.calendars[policy.calendar_id]
+
+    def positions(self, stage_ids: set[int]) -> dict[int, tuple[int, int]]:
+        missing = stage_ids - set(self.stages)
+        if missing:
+            for pk, team, position in Stage.objects.filter(pk__in=missing).values_list("pk", "team_id", "position"):
+                self.stages[pk] = (team, position)
+        return {pk: self.stages[pk] for pk in stage_ids if pk in self.stages}
 
 
 # -- history ---------------------------------------------------------------------------------------
@@ -77,16 +114,16 @@ def ticket_history(ticket: Ticket) -> tuple[str, int, list[clocks.Step]]:
     steps: list[clocks.Step] = []
     initial_status: str | None = None
     initial_stage: int | None = None
-    for kind, field, old, new, agent_id, customer_id, at in rows:
+    for kind, field_name, old, new, agent_id, customer_id, at in rows:
         if kind == TimelineEntry.Kind.PUBLIC_REPLY:
             if agent_id is not None:
                 steps.append(clocks.Step(at, "agent_reply"))
             elif customer_id is not None:
                 steps.append(clocks.Step(at, "customer_reply"))
-        elif field == "status" and isinstance(new, str):
+        elif field_name == "status" and isinstance(new, str):
             initial_status = initial_status if initial_status is not None else (old if isinstance(old, str) else None)
             steps.append(clocks.Step(at, "status", new))
-        elif field == "stage" and isinstance(new, dict):
+        elif field_name == "stage" and isinstance(new, dict):
             if initial_stage is None and isinstance(old, dict) and isinstance(old.get("id"), int):
                 initial_stage = old["id"]
             if isinstance(new.get("id"), int):
@@ -97,15 +134,16 @@ def ticket_history(ticket: Ticket) -> tuple[str, int, list[clocks.Step]]:
 # -- recompute -------------------------------------------------------------------------------------
 
 
-def recompute_ticket(*, ticket_id: int, now: datetime) -> list[SlaClock]:
+def recompute_ticket(*, ticket_id: int, now: datetime, setup: Setup | None = None) -> list[SlaClock]:
     """Replay the ticket's history under its policy and store the clocks (fired marks are kept)."""
+    setup = setup or Setup.read()
     with transaction.atomic():
         ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
-        policy = policy_for(ticket) if ticket is not None and ticket.merged_into_id is None else None
+        policy = policy_for(ticket, policies=setup.policies) if ticket is not None and ticket.merged_into_id is None else None
         if ticket is None or policy is None or not policy.targets():
             SlaClock.objects.filter(ticket_id=ticket_id).delete()
             return []
-        states = _states(ticket, policy, now=now)
+        states = _states(ticket, policy, setup=setup, now=now)
         SlaClock.objects.bulk_create(
             [
                 SlaClock(ticket=ticket, metric=s.metric, cycle=s.cycle, target_s=s.target_s, started_at=s.started_at, computed_at=now)
@@ -136,14 +174,12 @@ def recompute_ticket(*, ticket_id: int, now: datetime) -> list[SlaClock]:
     return keep
 
 
-def _states(ticket: Ticket, policy: SlaPolicy, *, now: datetime) -> list[clocks.ClockState]:
+def _states(ticket: Ticket, policy: SlaPolicy, *, setup: Setup, now: datetime) -> list[clocks.ClockState]:
     initial_status, initial_stage, steps = ticket_history(ticket)
-    target_stage = None
+    stage_ids = {initial_stage, ticket.stage_id, *(s.value for s in steps if s.kind == "stage" and isinstance(s.value, int))}
     if policy.target_stage_id is not None:
-        target = Stage.objects.filter(pk=policy.target_stage_id).values_list("team_id", "position").first()
-        target_stage = (target[0], target[1]) if target else None
-    stage_ids = {initial_stage, ticket.stage_id, *(s.value for s in steps if s.kind == "stage")}
-    positions = {pk: (team, pos) for pk, team, pos in Stage.objects.filter(pk__in=stage_ids).values_list("pk", "team_id", "position")}
+        stage_ids.add(policy.target_stage_id)
+    positions = setup.positions(stage_ids)
     return clocks.compute(
         created_at=ticket.created_at,
         steps=steps,
@@ -153,10 +189,10 @@ def _states(ticket: Ticket, policy: SlaPolicy, *, now: datetime) -> list[clocks.
             seconds=policy.targets(),
             warn_before_s=policy.warn_before_s,
             warn_before_percent=policy.warn_before_percent,
-            target_stage=target_stage,
+            target_stage=positions.get(policy.target_stage_id) if policy.target_stage_id is not None else None,
         ),
-        calendar=staff_selectors.calendar(hours=policy.calendar),
-        pausing_stage_ids=set(PausingStage.objects.values_list("stage_id", flat=True)),
+        calendar=setup.calendar(policy),
+        pausing_stage_ids=setup.pausing_stage_ids,
         stage_positions=positions,
         now=now,
     )
@@ -170,15 +206,17 @@ def on_ticket_event(event: hooks.TicketEvent) -> None:
     ticket_ids = list(event.ticket_ids)
     if event.name == events.MERGED:  # named for the survivor only; the merged ones are closed now
         ticket_ids += [m["id"] for m in event.fields.get("merged") or [] if isinstance(m, dict) and isinstance(m.get("id"), int)]
+    setup = Setup.read()
     for ticket_id in dict.fromkeys(ticket_ids):
-        recompute_ticket(ticket_id=ticket_id, now=now)
+        recompute_ticket(ticket_id=ticket_id, now=now, setup=setup)
 
 
 def recompute_open_tickets(*, now: datetime, ticket_ids: Iterable[int] | None = None) -> int:
     """After a policy, calendar or pausing stage changed: recompute every open ticket (or the given ones)."""
     ids = list(ticket_ids) if ticket_ids is not None else list(Ticket.objects.filter(status=Status.OPEN).values_list("pk", flat=True))
+    setup = Setup.read()
     for ticket_id in ids:
-        recompute_ticket(ticket_id=ticket_id, now=now)
+        recompute_ticket(ticket_id=ticket_id, now=now, setup=setup)
     return len(ids)
 
 

@@ -213,3 +213,22 @@ def test_scope_by_customer_tag_and_ticket_type(
         tagged = make_ticket(now=CREATED, ticket_type=repair)
         untyped = make_ticket(now=CREATED)
     assert clock(tagged).policy == vip and clock(untyped).policy == policy
+
+
+def test_a_bulk_change_reads_policies_and_calendars_once_not_per_ticket(
+    policy: SlaPolicy, make_ticket: Callable[..., Ticket], capture_events: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets import hooks
+
+    with capture_events():
+        ids = [make_ticket(now=CREATED).pk for _ in range(30)]
+    counts = []
+    for some in (ids[:3], ids):
+        with CaptureQueriesContext(connection) as queries:
+            sla.on_ticket_event(hooks.TicketEvent(name="ticket.bulk_updated", ticket_ids=tuple(some)))
+        counts.append(len(queries))
+    per_ticket = (counts[1] - counts[0]) / 27
+    assert per_ticket <= 7, counts

@@ -18,3 +18,5 @@ class TicketsMailConfig(AppConfig):
         # Each mailbox has its own poll interval; this job looks for due ones every few seconds.
         periodic.register("tickets.mail.fetch", inbound.fetch_due_mailboxes, every_s=10.0)
         periodic.register("tickets.mail.send", outbound.send_due, every_s=5.0)
+        # After-commit hooks do not run if the node stops right after the commit: this catches those replies.
+        periodic.register("tickets.mail.enqueue_missed", outbound.enqueue_missed, every_s=60.0)

@@ -81,6 +81,7 @@ def fetch_mailbox(*, mailbox: Mailbox, now: datetime) -> FetchResult | None:
     )
     if not claimed:
         return None
+    mailbox.refresh_from_db()  # the position another node may have moved since this object was read
     result = FetchResult()
     try:
         with _connect(mailbox) as imap:

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from contactcenter.core.customers.models import CustomerIdentity
@@ -108,6 +108,34 @@ def enqueue_reply(*, entry_id: int, now: datetime) -> OutboundMail | None:
     except IntegrityError:
         return OutboundMail.objects.filter(entry=entry).first()
     return outbound
+
+
+#: The sweep looks this far back for agent replies the hook missed (a node that stopped between the
+#: reply's commit and its after-commit hook), and leaves the newest minute to the hook.
+SWEEP_WINDOW = timedelta(hours=1)
+SWEEP_GRACE = timedelta(minutes=1)
+
+
+def enqueue_missed(now: datetime, *, limit: int = 100) -> int:
+    """The periodic job ``tickets.mail.enqueue_missed``: queue the recent agent replies that should be
+    mailed and have no outbox row. One query when there are none."""
+    missed = list(
+        TimelineEntry.objects.filter(
+            kind=TimelineEntry.Kind.PUBLIC_REPLY,
+            author_agent__isnull=False,
+            created_at__gte=now - SWEEP_WINDOW,
+            created_at__lte=now - SWEEP_GRACE,
+            ticket__team__mailboxes__is_active=True,
+        )
+        .filter(Q(ticket__customer__email__gt="") | Q(ticket__customer__identities__kind=CustomerIdentity.Kind.EMAIL))
+        .exclude(pk__in=OutboundMail.objects.values("entry_id"))
+        .order_by("created_at", "id")
+        .values_list("pk", "created_at")
+        .distinct()[:limit]
+    )
+    for entry_id, created_at in missed:
+        enqueue_reply(entry_id=entry_id, now=created_at)
+    return len(missed)
 
 
 def recipient(ticket: Ticket) -> str:

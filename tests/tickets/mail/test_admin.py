@@ -69,7 +69,7 @@ def test_the_message_log_and_outbox_are_listed_and_read_only(root_client: Client
 
 
 def test_the_app_registers_its_jobs_and_its_ticket_hook() -> None:
-    assert {"tickets.mail.fetch", "tickets.mail.send"} <= set(periodic.names())
+    assert {"tickets.mail.fetch", "tickets.mail.send", "tickets.mail.enqueue_missed"} <= set(periodic.names())
     assert "tickets.mail" in hooks._handlers
 
 

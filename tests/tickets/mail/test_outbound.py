@@ -150,3 +150,16 @@ def test_an_unreachable_server_costs_one_connection_attempt_per_round(
     assert outbound.send_due(at(12)) == 0
     assert opened == ["help@shop.example"]
     assert list(OutboundMail.objects.values_list("attempts", "status")) == [(1, "pending"), (1, "pending")]
+
+
+def test_a_reply_whose_hook_never_ran_is_queued_by_the_sweep_once(mailed_ticket: Ticket, alice: AgentProfile, team: Team) -> None:
+    entry = services.reply(ticket_id=mailed_ticket.pk, actor=alice, body="hook lost", now=at(10))  # no commit hooks here
+    services.add_note(ticket_id=mailed_ticket.pk, actor=alice, body="note", now=at(11))
+    phone = services.create_ticket(actor=SYSTEM, team=team, subject="Phone", customer=CustomerFactory(email=""), now=T0)
+    services.reply(ticket_id=phone.pk, actor=alice, body="no address", now=at(12))
+    assert outbound.enqueue_missed(at(30)) == 0  # the newest minute is left to the hook
+    assert outbound.enqueue_missed(at(120)) == 1
+    assert outbound.enqueue_missed(at(180)) == 0
+    row = OutboundMail.objects.get()
+    assert (row.entry_id, row.next_attempt_at) == (entry.pk, at(10))
+    assert outbound.enqueue_missed(at(10) + timedelta(hours=2)) == 0

@@ -232,3 +232,11 @@ def test_a_bulk_change_reads_policies_and_calendars_once_not_per_ticket(
         counts.append(len(queries))
     per_ticket = (counts[1] - counts[0]) / 27
     assert per_ticket <= 7, counts
+
+
+def test_celery_finds_the_task_and_beat_schedules_it() -> None:
+    from contactcenter.celery import app
+
+    app.autodiscover_tasks(force=True)
+    assert "tickets_sla.fire_due" in app.tasks
+    assert app.conf.beat_schedule["tickets_sla.fire_due"]["task"] == "tickets_sla.fire_due"

@@ -137,3 +137,58 @@ def test_two_tickers_at_once_fire_every_warning_exactly_once(office: Any) -> Non
     assert TimelineEntry.objects.filter(ticket_id__in=ids, event="sla_warning").count() == TICKETS
     assert not SlaClock.objects.filter(ticket_id__in=ids, warning_fired_at__isnull=True).exists()
     assert Ticket.objects.filter(pk__in=ids).count() == TICKETS
+
+
+_KILLED_WORKER = """
+import os, sys, time
+import django
+os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+from django.conf import settings
+settings.DATABASES["default"]["NAME"] = sys.argv[1]
+django.setup()
+from datetime import datetime
+from tickets.sla import services
+
+def stuck(*args, **kwargs):
+    print("escalating", flush=True)  # the clock is locked and marked, the escalation half-way
+    time.sleep(120)
+
+services._escalate = stuck
+services.fire_due(datetime.fromisoformat(sys.argv[2]))
+"""
+
+
+def test_a_worker_killed_while_firing_leaves_the_breach_to_the_next_run_which_fires_it_once(office: Any) -> None:
+    import os
+    import subprocess
+    import sys
+
+    team = TeamFactory()
+    policy = SlaPolicy.objects.create(name="Killed", calendar=office, first_response_s=2 * 3600, raise_priority=True)
+    policy.teams.set([team])
+    with time_machine.travel(CREATED, tick=False):
+        ticket = services.create_ticket(actor=SYSTEM, team=team, subject="停水", now=timezone.now())
+    moment = sh(2026, 10, 2, 10, 1)
+    worker = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WORKER, settings.DATABASES["default"]["NAME"], moment.isoformat()],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ},
+    )
+    try:
+        assert worker.stdout is not None
+        assert worker.stdout.readline().strip() == "escalating", worker.stderr.read() if worker.stderr else ""
+        assert _fire(moment) == 0  # locked by the stuck worker: skipped, not waited for, not fired twice
+        worker.kill()
+        worker.wait(30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    # PostgreSQL rolls the dead worker's transaction back: no mark, no entry; the next run fires it, once.
+    assert not TimelineEntry.objects.filter(ticket=ticket, event="sla_breached").exists()
+    assert _fire(sh(2026, 10, 2, 10, 2)) == 1
+    assert _fire(sh(2026, 10, 2, 10, 3)) == 0
+    ticket.refresh_from_db()
+    assert ticket.priority == "high"
+    assert TimelineEntry.objects.filter(ticket=ticket, event="sla_breached").count() == 1

@@ -86,9 +86,12 @@ def fetch_mailbox(*, mailbox: Mailbox, now: datetime) -> FetchResult | None:
     try:
         with _connect(mailbox) as imap:
             _fetch_new(imap, mailbox=mailbox, now=now, result=result)
-    except (imaplib.IMAP4.error, OSError, ssl.SSLError, EOFError) as exc:
+    except (imaplib.IMAP4.error, OSError, ssl.SSLError, EOFError, UnicodeError) as exc:
         result.error = f"{type(exc).__name__}: {exc}"[:1000]
         logger.warning("mailbox %s: fetch failed: %s", mailbox.address, result.error)
+    except Exception as exc:  # anything else: shown on the mailbox too, never a silent stall
+        result.error = f"{type(exc).__name__}: {exc}"[:1000]
+        logger.exception("mailbox %s: fetch failed", mailbox.address)
     finally:
         Mailbox.objects.filter(pk=mailbox.pk).update(lease_until=None, last_polled_at=now, last_error=result.error)
     return result
@@ -101,9 +104,9 @@ def _connect(mailbox: Mailbox) -> Iterator[imaplib.IMAP4]:
         imap = imaplib.IMAP4_SSL(mailbox.imap_host, mailbox.imap_port, ssl_context=ssl.create_default_context(), timeout=IMAP_TIMEOUT_S)
     else:
         imap = imaplib.IMAP4(mailbox.imap_host, mailbox.imap_port, timeout=IMAP_TIMEOUT_S)
+    try:
         if mailbox.imap_security == Mailbox.Security.STARTTLS:
             imap.starttls(ssl_context=ssl.create_default_context())
-    try:
         imap.login(mailbox.imap_user, mailbox.imap_password)
         yield imap
     finally:

@@ -155,6 +155,19 @@ def test_a_wrong_password_is_an_error_on_the_mailbox_not_a_crash(live_mailbox: M
     assert live_mailbox.last_error and live_mailbox.lease_until is None and live_mailbox.last_polled_at == T0
 
 
+@pytest.mark.parametrize(
+    ("change", "error"), [({"imap_security": "starttls"}, "TLS not supported"), ({"imap_password": "密码"}, "UnicodeEncodeError")]
+)
+def test_a_server_without_starttls_or_an_unsendable_password_is_an_error_on_the_mailbox(
+    live_mailbox: Mailbox, change: dict[str, str], error: str
+) -> None:
+    Mailbox.objects.filter(pk=live_mailbox.pk).update(**change)
+    result = inbound.fetch_mailbox(mailbox=live_mailbox, now=T0)
+    assert result is not None and error in result.error
+    live_mailbox.refresh_from_db()
+    assert error in live_mailbox.last_error and live_mailbox.lease_until is None
+
+
 def test_a_refusing_smtp_server_is_retried_with_backoff_and_nothing_is_lost(
     live_mailbox: Mailbox, smtp_server: SmtpSink, alice: AgentProfile, django_capture_on_commit_callbacks: Any
 ) -> None:

@@ -37,8 +37,9 @@ class SlaPolicy(models.Model):
     first_response_s = models.PositiveIntegerField(_("first response within (working seconds)"), null=True, blank=True)
     next_response_s = models.PositiveIntegerField(_("next response within (working seconds)"), null=True, blank=True)
     resolution_s = models.PositiveIntegerField(_("resolution within (working seconds)"), null=True, blank=True)
+    # A deleted stage leaves the policy without its stage target (not measured), never deletes the policy.
     target_stage = models.ForeignKey(
-        Stage, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("reach stage")
+        Stage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("reach stage")
     )
     stage_s = models.PositiveIntegerField(_("reach the stage within (working seconds)"), null=True, blank=True)
     warn_before_s = models.PositiveIntegerField(_("warn this many working seconds before"), null=True, blank=True)

@@ -240,3 +240,13 @@ def test_celery_finds_the_task_and_beat_schedules_it() -> None:
     app.autodiscover_tasks(force=True)
     assert "tickets_sla.fire_due" in app.tasks
     assert app.conf.beat_schedule["tickets_sla.fire_due"]["task"] == "tickets_sla.fire_due"
+
+
+def test_deleting_the_target_stage_keeps_the_policy_without_its_stage_target(policy: SlaPolicy, team: Team) -> None:
+    stage = Stage.objects.create(team=team, name="Site visit", position=5)
+    policy.target_stage, policy.stage_s = stage, 3600
+    policy.save()
+    assert "stage" in policy.targets()
+    stage.delete()
+    policy.refresh_from_db()
+    assert policy.target_stage is None and "stage" not in policy.targets()

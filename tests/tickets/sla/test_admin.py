@@ -47,3 +47,17 @@ def test_the_recompute_action_gives_open_tickets_clocks_under_a_new_policy(
     )
     assert response.status_code == 200
     assert SlaClock.objects.filter(ticket=ticket, metric="first_response").exists()
+
+
+def test_the_recompute_command_names_how_many_tickets_it_did(make_ticket: Any, policy: SlaPolicy, capture_events: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    with capture_events():
+        ticket: Ticket = make_ticket(now=CREATED)
+    SlaClock.objects.all().delete()
+    out = StringIO()
+    call_command("sla_recompute", stdout=out)
+    assert out.getvalue().strip() == "recomputed 1 tickets"
+    assert SlaClock.objects.filter(ticket=ticket).count() == 2

@@ -190,10 +190,10 @@ def compute(
         due: datetime | None = None
         warn_at: datetime | None = None
         if running_since is not None:
-            due = clock.breached_at or worktime.add(calendar, running_since, max(timedelta(0), clock.target - elapsed))
+            due = clock.breached_at or _add(calendar, running_since, max(timedelta(0), clock.target - elapsed))
             warn_at = clock.warned_at
             if warn_at is None and clock.warn_point is not None:
-                warn_at = worktime.add(calendar, running_since, max(timedelta(0), clock.warn_point - elapsed))
+                warn_at = _add(calendar, running_since, max(timedelta(0), clock.warn_point - elapsed))
             clock.advance(calendar, probe_now)
         states.append(
             ClockState(
@@ -210,3 +210,11 @@ def compute(
             )
         )
     return states
+
+
+def _add(calendar: Calendar, moment: datetime, duration: timedelta) -> datetime | None:
+    """None when the calendar has no more working time: such a clock is never due."""
+    try:
+        return worktime.add(calendar, moment, duration)
+    except worktime.NeverOpens:
+        return None

@@ -102,3 +102,9 @@ def test_reaching_the_target_stage_or_a_later_one_meets_the_stage_target() -> No
 def test_without_a_calendar_the_clock_runs_around_the_clock() -> None:
     clock = run([], now=T0, calendar=ALWAYS, first_response=3 * 3600)[("first_response", 0)]
     assert clock.due_at == T0 + 3 * H
+
+
+def test_a_calendar_without_working_time_ahead_leaves_the_clock_never_due() -> None:
+    closed = calendar_from(timezone="Asia/Shanghai", weekly={})
+    clock = run([], now=T0, calendar=closed, first_response=3600)[("first_response", 0)]
+    assert clock.due_at is None and clock.breached_at is None

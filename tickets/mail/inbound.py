@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from contactcenter.core.customers.models import Customer
+from contactcenter.core.customers.models import Customer, CustomerIdentity
 from contactcenter.core.errors import InvalidInput
 from tickets import services
 from tickets.access import SYSTEM
@@ -279,7 +279,8 @@ def _deliver(record: MailMessage, *, mailbox: Mailbox, parsed: ParsedMail, now: 
     entry: TimelineEntry | None = None
     if ticket is not None:
         body = trim_quoted(parsed.text)[:MAX_TEXT] or _attachments_only(uploads)
-        entry = services.reply(ticket_id=ticket.pk, actor=customer, body=body, now=now, attachments=uploads)
+        author = ticket.customer or customer  # the ticket's own customer record writes on it
+        entry = services.reply(ticket_id=ticket.pk, actor=author, body=body, now=now, attachments=uploads)
         record.outcome = MailMessage.Outcome.REPLIED
     else:
         # A new conversation keeps its whole text: a forwarded mail's quote is often the point.
@@ -341,6 +342,17 @@ def thread_ticket(*, parsed: ParsedMail, customer: Customer) -> Ticket | None:
         ticket = Ticket.objects.filter(number=parsed.ticket_number).first()
     if ticket is not None and ticket.merged_into_id is not None:
         ticket = Ticket.objects.filter(pk=ticket.merged_into_id).first()
-    if ticket is None or ticket.customer_id != customer.pk or ticket.status == Status.CLOSED:
+    if ticket is None or ticket.status == Status.CLOSED or not _is_customer_of(ticket, customer, parsed.from_address):
         return None
     return ticket
+
+
+def _is_customer_of(ticket: Ticket, customer: Customer, address: str) -> bool:
+    """The sender is the ticket's customer: the same record, or (duplicate records happen) a record
+    whose e-mail or e-mail identity is the sender's address."""
+    owner = ticket.customer
+    if owner is None:
+        return False
+    if owner.pk == customer.pk or owner.email.lower() == address:
+        return True
+    return CustomerIdentity.objects.filter(customer=owner, kind=CustomerIdentity.Kind.EMAIL, value=address).exists()

@@ -197,3 +197,13 @@ def test_a_message_that_fails_inside_the_desk_is_marked_and_the_next_one_works(m
     monkeypatch.undo()
     assert inbound.process_raw(mailbox=mailbox, raw=raw_mail(message_id="<m2@example.com>"), now=at(1)) is not None
     assert Ticket.objects.count() == 1
+
+
+def test_a_reply_from_the_address_of_a_duplicate_customer_record_still_lands_on_the_ticket(mailbox: Mailbox, team: Team) -> None:
+    typed_in = CustomerFactory(name="Wang (by phone)", email="wang@example.com")  # an agent's record, no identity
+    ticket = services.create_ticket(actor=SYSTEM, team=team, subject="Meter", customer=typed_in, now=T0)
+    other = CustomerFactory(name="Wang", email="")
+    CustomerIdentity.objects.create(customer=other, kind="email", value="wang@example.com")
+    record = inbound.process_raw(mailbox=mailbox, raw=_reply_raw(ticket), now=at(1))
+    assert record is not None and record.outcome == Outcome.REPLIED and record.ticket_id == ticket.pk
+    assert TimelineEntry.objects.get(pk=record.entry_id).author_customer_id == typed_in.pk

@@ -144,7 +144,9 @@ MATRIX: dict[str, dict[str, Case]] = {
     "tickets-follow-up": {"DELETE": Case(lambda w: Call("delete", _follow_up_url(w)), SEES_TICKET)},
     "ticket-follow-ups": {
         "GET": Case(lambda w: Call("get", _ticket_url(w, "follow-ups")), SEES_TICKET),
-        "POST": Case(lambda w: Call("post", _ticket_url(w, "follow-ups"), {"due_at": "2099-01-01T09:00:00Z", "note": "Check"}), SEES_TICKET),
+        "POST": Case(
+            lambda w: Call("post", _ticket_url(w, "follow-ups"), {"due_at": "2099-01-01T09:00:00Z", "note": "Check"}), SEES_TICKET
+        ),
     },
     "ticket-by-number": {"GET": Case(lambda w: Call("get", f"/api/tickets/by-number/{w.ticket.number}/"), SEES_TICKET)},
     "ticket": {

@@ -116,6 +116,7 @@ def load_sample_data(*, host: str, port: int) -> DemoInfo:
         if settings.CC_DEMO_TICKETS:
             _sla(hours)
             _tickets(teams)
+            _macros()
     return DemoInfo(base_url=base_url, channel_key=DEMO_CHANNEL_KEY, logins=logins)
 
 
@@ -286,6 +287,28 @@ def _sla(hours: BusinessHours) -> None:
             "next_response_s": 8 * 3600,
             "resolution_s": 27 * 3600,
             "warn_before_s": 3600,
+        },
+    )
+
+
+def _macros() -> None:
+    """A shared macro, so the ticket page's macro menu has something to apply."""
+    from django.utils import timezone
+
+    from tickets.automation.models import Macro
+
+    now = timezone.now()
+    Macro.objects.get_or_create(
+        name="Escalate 升级处理",
+        owner=None,
+        defaults={
+            "actions": [
+                {"type": "set_priority", "value": "urgent"},
+                {"type": "add_tags", "value": ["升级"]},
+                {"type": "add_note", "body": "已升级处理，请主管关注。Escalated: supervisor, please keep an eye on it."},
+            ],
+            "created_at": now,
+            "updated_at": now,
         },
     )
 

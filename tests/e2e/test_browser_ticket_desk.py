@@ -223,7 +223,9 @@ def test_a_field_agent_records_a_visit_signed_on_the_phone(desk_server: LiveServ
     assert stored == [["image/png", True, "public_reply", "PNG"]]
 
 
-def test_an_agent_opens_a_ticket_for_a_caller_and_corrects_its_subject(desk_server: LiveServer, open_page: OpenPage, snapshot: Snapshot) -> None:
+def test_an_agent_opens_a_ticket_for_a_caller_and_corrects_its_subject(
+    desk_server: LiveServer, open_page: OpenPage, snapshot: Snapshot
+) -> None:
     page = sign_in(open_page("wang-new"), desk_server, "wang")
     page.get_by_test_id("new-ticket").click()
     page.get_by_test_id("new-subject").fill("电话报修：光猫没有信号")
@@ -242,8 +244,16 @@ def test_an_agent_opens_a_ticket_for_a_caller_and_corrects_its_subject(desk_serv
     page.get_by_test_id("edit-subject").fill("电话报修：光猫 LOS 红灯")
     page.get_by_test_id("ticket-dialog-submit").click()
     expect(page.get_by_test_id("ticket-subject")).to_have_text("电话报修：光猫 LOS 红灯")
-    stored = ticket_field(desk_server, "电话报修：光猫 LOS 红灯", "[t.customer.name, t.priority, t.source, t.team.slug, t.assignee.display_name]")
+    stored = ticket_field(
+        desk_server, "电话报修：光猫 LOS 红灯", "[t.customer.name, t.priority, t.source, t.team.slug, t.assignee.display_name]"
+    )
     assert stored == ["陈女士", "high", "agent", "support", "王强"]
+
+    # The demo's shared macro: priority, a tag and a note in one step.
+    page.get_by_test_id("macro-picker").select_option(label="Escalate 升级处理")
+    expect(page.get_by_test_id("prop-tags")).to_have_value("升级")
+    expect(page.locator("[data-testid=timeline-entry][data-kind=internal_note]", has_text="已升级处理")).to_have_count(1)
+    assert ticket_field(desk_server, "电话报修：光猫 LOS 红灯", "t.priority") == "urgent"
 
     # Back to the pool, then dispatched through the team's ticket queue (nobody online: it waits there).
     page.get_by_test_id("prop-assignee").select_option("")

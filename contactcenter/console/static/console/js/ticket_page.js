@@ -70,9 +70,14 @@ class TicketPage {
 
   async start() {
     try {
-      const [desk, types] = await Promise.all([this.api.get("/api/tickets/desk/"), this.api.get("/api/ticket-types/")]);
+      const [desk, types, macros] = await Promise.all([
+        this.api.get("/api/tickets/desk/"),
+        this.api.get("/api/ticket-types/"),
+        this.api.get("/api/automation/macros/").catch(() => []),
+      ]);
       this.desk = desk;
       this.types = types.results;
+      this.macros = (Array.isArray(macros) ? macros : []).filter((macro) => macro.is_active);
       await this.reload();
     } catch (error) {
       this.$("[data-role=loading]").hidden = true;
@@ -291,7 +296,7 @@ class TicketPage {
         h("span", { text: systemText(who, entry, this.ticket.number) }),
         " ",
         when,
-        entry.body ? h("div", { class: "entry-body entry-body--system", text: entry.body }) : null,
+        entry.body && entry.event !== "automation_rule" ? h("div", { class: "entry-body entry-body--system", text: entry.body }) : null,
       );
     }
     const note = entry.kind === "internal_note";
@@ -353,6 +358,17 @@ class TicketPage {
     $("[data-testid=visit-button]").addEventListener("click", () => this.visitDialog());
     $("[data-testid=remind-button]").addEventListener("click", () => this.remindDialog());
     $("[data-testid=edit-ticket]").addEventListener("click", () => this.editDialog());
+    const picker = $("[data-testid=macro-picker]");
+    clear(picker).append(option("", t("Apply a macro…")));
+    for (const macro of this.macros) picker.append(option(String(macro.id), macro.shared ? macro.name : t("%(name)s (mine)", { name: macro.name })));
+    picker.hidden = !this.macros.length || Boolean(this.ticket.merged_into);
+    picker.addEventListener("change", () => {
+      const id = Number(picker.value);
+      picker.value = "";
+      if (!id) return;
+      const macro = this.macros.find((m) => m.id === id);
+      this.post("apply-macro", { macro: id }, t("Macro “%(name)s” applied.", { name: macro ? macro.name : "" })).catch((error) => this.fail(error));
+    });
 
     $("[data-testid=prop-stage]").addEventListener("change", (event) => this.patch({ stage: Number(event.target.value) }));
     $("[data-testid=prop-priority]").addEventListener("change", (event) => this.patch({ priority: event.target.value }));
@@ -665,6 +681,8 @@ function systemText(who, entry, number) {
       return t("%(who)s removed the link to %(number)s", { who, number: other || "" });
     case "follow_up_scheduled":
       return t("%(who)s scheduled a follow-up for %(when)s", { who, when: dateTime(data.due_at) });
+    case "automation_rule":
+      return t("Rule “%(name)s” ran", { name: entry.body });
     case "follow_up_due":
       return t("Follow-up reminder");
     case "transcript":

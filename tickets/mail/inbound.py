@@ -29,8 +29,8 @@ from contactcenter.core.errors import InvalidInput
 from tickets import services
 from tickets.access import SYSTEM
 from tickets.api.uploads import checked_upload
-from tickets.mail.models import Mailbox, MailMessage
-from tickets.mail.parse import ParsedMail, parse_message, trim_quoted
+from tickets.mail.models import Mailbox, MailMessage, OutboundMail
+from tickets.mail.parse import ParsedMail, parse_message, report_text, trim_quoted
 from tickets.models import Source, Status, Ticket, TimelineEntry
 from tickets.services.portal import customer_for_email
 
@@ -212,7 +212,10 @@ def process_raw(*, mailbox: Mailbox, raw: bytes, now: datetime, uid: int | None 
         return _record(mailbox=mailbox, message_id=parsed.message_id, outcome=outcome, reason=reason, uid=uid, now=now, parsed=parsed)
 
     if parsed.automated:
-        return skip(MailMessage.Outcome.AUTOMATED, parsed.automated)
+        record = skip(MailMessage.Outcome.AUTOMATED, parsed.automated)
+        if record is not None and parsed.automated in {"bounce", "report"}:
+            _note_bounce(record, raw=raw, now=now)
+        return record
     if "@" not in parsed.from_address:
         return skip(MailMessage.Outcome.FAILED, "no sender address")
     if Mailbox.objects.filter(address__iexact=parsed.from_address).exists():
@@ -239,6 +242,40 @@ def process_raw(*, mailbox: Mailbox, raw: bytes, now: datetime, uid: int | None 
     except Exception as exc:
         logger.exception("mailbox %s: message %s could not become a ticket", mailbox.address, parsed.message_id)
         return skip(MailMessage.Outcome.FAILED, f"{type(exc).__name__}: {exc}")
+
+
+_ANY_MESSAGE_ID = re.compile(r"<([^<>\s]{1,250}@[^<>\s]{1,250})>")
+_DSN_STATUS = re.compile(r"^Status:\s*([245]\.\d{1,3}\.\d{1,3})", re.IGNORECASE | re.MULTILINE)
+_DSN_DIAGNOSTIC = re.compile(r"^Diagnostic-Code:\s*(?:smtp;\s*)?(.{1,300})$", re.IGNORECASE | re.MULTILINE)
+
+
+def _note_bounce(record: MailMessage, *, raw: bytes, now: datetime) -> None:
+    """A bounce of one of our replies: the agents learn on the ticket that the customer did not get it.
+
+    The returned original (or its headers) carries our Message-ID somewhere in the report."""
+    text = report_text(raw)
+    ids = list(dict.fromkeys(_ANY_MESSAGE_ID.findall(text)))[:200]
+    ours = (
+        MailMessage.objects.filter(direction=MailMessage.Direction.OUTBOUND, message_id__in=ids, ticket__isnull=False)
+        .select_related("ticket")
+        .first()
+    )
+    if ours is None or ours.ticket is None:
+        return
+    outbound = OutboundMail.objects.filter(message_id=ours.message_id).first()
+    found = [match.group(1).strip() for match in (_DSN_STATUS.search(text), _DSN_DIAGNOSTIC.search(text)) if match]
+    record.ticket = ours.ticket
+    record.save(update_fields=["ticket"])
+    try:
+        services.add_note(
+            ticket_id=ours.ticket.pk,
+            actor=SYSTEM,
+            body=_("The mail to %(address)s came back undelivered: %(reason)s")
+            % {"address": outbound.to_address if outbound else "?", "reason": " ".join(found) or _("no reason given")},
+            now=now,
+        )
+    except Exception:  # a closed or merged ticket takes no note; the message log still says it
+        logger.exception("could not note the bounce on ticket %s", ours.ticket.pk)
 
 
 def _stand_in_id(raw: bytes) -> str:

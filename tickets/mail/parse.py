@@ -203,6 +203,20 @@ def automated_reason(headers: Message, message: Message) -> str:
     return ""
 
 
+def report_text(raw: bytes) -> str:
+    """Every header and decoded text of a (delivery) report, nested parts included: where a bounce's
+    status, diagnostic and the returned original's Message-ID are found."""
+    message = BytesParser(policy=policy.compat32).parsebytes(raw[:2_000_000])
+    texts: list[str] = []
+    for part in message.walk():
+        texts.append("".join(f"{name}: {decode_header_value(value)}\n" for name, value in part.items()))
+        if not part.is_multipart():
+            data = part.get_payload(decode=True)
+            if isinstance(data, bytes):
+                texts.append(decode_bytes(data, part.get_content_charset()))
+    return "\n".join(texts)
+
+
 # -- body ---------------------------------------------------------------------------------------------
 
 

@@ -207,3 +207,65 @@ def test_a_reply_from_the_address_of_a_duplicate_customer_record_still_lands_on_
     record = inbound.process_raw(mailbox=mailbox, raw=_reply_raw(ticket), now=at(1))
     assert record is not None and record.outcome == Outcome.REPLIED and record.ticket_id == ticket.pk
     assert TimelineEntry.objects.get(pk=record.entry_id).author_customer_id == typed_in.pk
+
+
+def test_a_bounce_of_our_reply_tells_the_agents_on_the_ticket(mailbox: Mailbox, alice: AgentProfile) -> None:
+    from tickets.mail import outbound
+
+    inbound.process_raw(mailbox=mailbox, raw=raw_mail(), now=T0)
+    ticket = Ticket.objects.get()
+    entry = services.reply(ticket_id=ticket.pk, actor=alice, body="已发货", now=at(1))
+    sent = outbound.enqueue_reply(entry_id=entry.pk, now=at(1))
+    assert sent is not None
+    report = EmailMessage()
+    report["From"] = "Mail Delivery System <MAILER-DAEMON@mx.example>"
+    report["Subject"] = "Undelivered Mail Returned to Sender"
+    report["Message-ID"] = "<dsn-1@mx.example>"
+    report.set_content("This is the mail system at host mx.example. I'm sorry to have to inform you ...")
+    report.add_attachment(
+        "Reporting-MTA: dns; mx.example\n\nFinal-Recipient: rfc822; wang@example.com\nAction: failed\n"
+        "Status: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 <wang@example.com>: Recipient address rejected\n",
+        subtype="plain",
+    )
+    report.add_attachment(f"Message-ID: <{sent.message_id}>\nSubject: Re: 订单问题\n", subtype="plain")
+    record = inbound.process_raw(mailbox=mailbox, raw=report.as_bytes(), now=at(2))
+    assert record is not None and record.outcome == Outcome.AUTOMATED and record.reason == "bounce"
+    note = TimelineEntry.objects.filter(ticket=ticket, kind="internal_note").last()
+    assert note is not None and "wang@example.com" in note.body and "5.1.1" in note.body and "Recipient address rejected" in note.body
+    assert TimelineEntry.objects.filter(ticket=ticket, kind="public_reply").count() == 1
+    assert Ticket.objects.count() == 1
+
+
+def test_an_out_of_office_reply_adds_nothing_to_the_ticket(mailbox: Mailbox, alice: AgentProfile) -> None:
+    inbound.process_raw(mailbox=mailbox, raw=raw_mail(), now=T0)
+    ticket = Ticket.objects.get()
+    before = TimelineEntry.objects.filter(ticket=ticket).count()
+    raw = raw_mail(
+        subject=f"自动回复: {ticket.subject} [{ticket.number}]", message_id="<oof@x>", headers={"Auto-Submitted": "auto-replied"}
+    )
+    inbound.process_raw(mailbox=mailbox, raw=raw, now=at(1))
+    assert TimelineEntry.objects.filter(ticket=ticket).count() == before
+
+
+def test_a_postfix_style_delivery_status_notification_is_read(mailbox: Mailbox, alice: AgentProfile) -> None:
+    from tickets.mail import outbound
+
+    inbound.process_raw(mailbox=mailbox, raw=raw_mail(), now=T0)
+    ticket = Ticket.objects.get()
+    entry = services.reply(ticket_id=ticket.pk, actor=alice, body="已发货", now=at(1))
+    sent = outbound.enqueue_reply(entry_id=entry.pk, now=at(1))
+    assert sent is not None
+    raw = (
+        "Return-Path: <>\r\nFrom: MAILER-DAEMON@mx.example (Mail Delivery System)\r\nTo: help@shop.example\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <20260302.dsn@mx.example>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nYour message could not be delivered.\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example\r\n\r\n"
+        "Final-Recipient: rfc822; wang@example.com\r\nAction: failed\r\nStatus: 5.2.2\r\n"
+        "Diagnostic-Code: smtp; 552 5.2.2 mailbox full\r\n\r\n"
+        f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <{sent.message_id}>\r\nSubject: Re: x\r\n\r\n--B--\r\n"
+    ).encode()
+    record = inbound.process_raw(mailbox=mailbox, raw=raw, now=at(2))
+    assert record is not None and record.outcome == Outcome.AUTOMATED and record.ticket_id == ticket.pk
+    note = TimelineEntry.objects.filter(ticket=ticket, kind="internal_note").last()
+    assert note is not None and "5.2.2" in note.body and "mailbox full" in note.body

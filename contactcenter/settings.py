@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "tickets.mail",
     "tickets.automation",
     "tickets.sla",
+    "tickets.csat",
     "chat",
     "widget",
     "contactcenter.console",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("tickets.urls")),
     path("", include("tickets.sla.urls")),
     path("", include("tickets.automation.urls")),
+    path("", include("tickets.csat.urls")),
     path("", include("contactcenter.core.customers.urls")),
     path("", include("tickets.portal.urls")),
     path("", include("contactcenter.console.urls")),

@@ -174,8 +174,14 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-# Beat (production profile) fires due SLA warnings and breaches; the in-process ticker runs the same job.
-CELERY_BEAT_SCHEDULE = {"tickets_sla.fire_due": {"task": "tickets_sla.fire_due", "schedule": 15.0}}
+# Beat (production profile) fires due SLA warnings and breaches, fetches and sends e-mail (docs/email.md);
+# the in-process ticker runs the same jobs (both at once is safe: each job claims its rows).
+CELERY_BEAT_SCHEDULE = {
+    "tickets_sla.fire_due": {"task": "tickets_sla.fire_due", "schedule": 15.0},
+    "tickets_mail.fetch_due": {"task": "tickets_mail.fetch_due", "schedule": 10.0},
+    "tickets_mail.send_due": {"task": "tickets_mail.send_due", "schedule": 5.0},
+    "tickets_mail.enqueue_missed": {"task": "tickets_mail.enqueue_missed", "schedule": 60.0},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

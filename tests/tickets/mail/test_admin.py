@@ -78,3 +78,14 @@ def test_fetch_now_reports_a_mailbox_that_cannot_be_reached(root_client: Client,
     assert page.status_code == 200
     mailbox.refresh_from_db()
     assert mailbox.last_error and mailbox.address in page.content.decode()
+
+
+def test_celery_finds_the_mail_tasks_and_beat_schedules_them(settings: Any) -> None:
+    from contactcenter.celery import app
+    from tickets.mail import tasks
+
+    app.autodiscover_tasks(force=True)
+    names = {"tickets_mail.fetch_due", "tickets_mail.send_due", "tickets_mail.enqueue_missed"}
+    assert names <= set(app.tasks)
+    assert names <= {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert tasks.fetch_due.apply().get() == 0 and tasks.send_due.apply().get() == 0 and tasks.enqueue_missed.apply().get() == 0

@@ -218,6 +218,8 @@ JS_STRINGS: tuple[str, ...] = (
     gettext_noop("Retry"),
     gettext_noop("Route it (the team's ticket queue)"),
     gettext_noop("Rule “%(name)s” ran"),
+    gettext_noop("SLA breached: %(what)s is overdue"),
+    gettext_noop("SLA warning: %(what)s is due soon"),
     gettext_noop("Save"),
     gettext_noop("Save the signed record"),
     gettext_noop("Seen"),

@@ -2,7 +2,7 @@
 // links, and the on-site visit record signed on the screen. API: /api/tickets/<id>/... (docs/tickets.md).
 
 import { attachCannedReplies } from "./canned.js";
-import { Api, ApiError, PRIORITIES, dateTime, dialog, option, priorityLabel, readConfig, shortcutKey, slaChip, ticketStatusLabel, toast, typeChip } from "./desk.js";
+import { Api, ApiError, PRIORITIES, dateTime, dialog, option, priorityLabel, readConfig, SLA_METRICS, shortcutKey, slaChip, ticketStatusLabel, toast, typeChip } from "./desk.js";
 import { clear, h } from "./dom.js";
 import { N_, fileSize, t } from "./i18n.js";
 import { SignaturePad } from "./signature.js";
@@ -296,7 +296,7 @@ class TicketPage {
         h("span", { text: systemText(who, entry, this.ticket.number) }),
         " ",
         when,
-        entry.body && entry.event !== "automation_rule" ? h("div", { class: "entry-body entry-body--system", text: entry.body }) : null,
+        entry.body && !["automation_rule", "sla_warning", "sla_breached"].includes(entry.event) ? h("div", { class: "entry-body entry-body--system", text: entry.body }) : null,
       );
     }
     const note = entry.kind === "internal_note";
@@ -681,6 +681,10 @@ function systemText(who, entry, number) {
       return t("%(who)s removed the link to %(number)s", { who, number: other || "" });
     case "follow_up_scheduled":
       return t("%(who)s scheduled a follow-up for %(when)s", { who, when: dateTime(data.due_at) });
+    case "sla_warning":
+      return t("SLA warning: %(what)s is due soon", { what: t(SLA_METRICS[data.metric] || data.metric || "") });
+    case "sla_breached":
+      return t("SLA breached: %(what)s is overdue", { what: t(SLA_METRICS[data.metric] || data.metric || "") });
     case "automation_rule":
       return t("Rule “%(name)s” ran", { name: entry.body });
     case "follow_up_due":

@@ -155,10 +155,12 @@ def _fetch_new(imap: imaplib.IMAP4, *, mailbox: Mailbox, now: datetime, result: 
                 uid=uid,
                 now=now,
             )
-        Mailbox.objects.filter(pk=mailbox.pk, last_uid__lt=uid).update(last_uid=uid)
-    if not last_uid and len(waiting) <= BATCH and uid_next > 1:
+        if last_uid:  # from scratch, the Seen flags we set are the position until the start is done
+            Mailbox.objects.filter(pk=mailbox.pk, last_uid__lt=uid).update(last_uid=uid)
+    if not last_uid and len(waiting) <= BATCH and uids:
         # Every unread message of the start is done: the read ones below UIDNEXT stay behind for good.
-        Mailbox.objects.filter(pk=mailbox.pk, last_uid__lt=uid_next - 1).update(last_uid=uid_next - 1)
+        end = max(uid_next - 1, uids[-1])
+        Mailbox.objects.filter(pk=mailbox.pk, last_uid__lt=end).update(last_uid=end)
 
 
 def _fetch_one(imap: imaplib.IMAP4, *, mailbox: Mailbox, uid: int, uid_validity: int, now: datetime) -> MailMessage | None:

@@ -216,3 +216,21 @@ def test_a_new_mailbox_takes_only_unread_mail_then_every_new_message(live_mailbo
     live_mailbox.refresh_from_db()
     result = inbound.fetch_mailbox(mailbox=live_mailbox, now=at(60))
     assert result is not None and (result.fetched, result.processed) == (1, 1)  # read in a mail client, still taken
+
+
+def test_a_start_with_more_unread_mail_than_one_round_takes_them_all_but_no_read_ones(live_mailbox: Mailbox, monkeypatch: Any) -> None:
+    monkeypatch.setattr(inbound, "BATCH", 2)
+    for n in range(3):
+        deliver(live_mailbox, raw_mail(to=live_mailbox.address, message_id=f"<unread-{n}@customer.example>"))
+    imap = imaplib.IMAP4(live_mailbox.imap_host, live_mailbox.imap_port, timeout=10)
+    imap.login(live_mailbox.imap_user, live_mailbox.imap_password)
+    imap.append("INBOX", "(\\Seen)", imaplib.Time2Internaldate(T0.timestamp()), raw_mail(message_id="<read@customer.example>"))
+    imap.logout()
+    first = inbound.fetch_mailbox(mailbox=live_mailbox, now=T0)
+    second = inbound.fetch_mailbox(mailbox=live_mailbox, now=at(60))
+    assert first is not None and second is not None and (first.processed, second.processed) == (2, 1)
+    assert sorted(MailMessage.objects.values_list("message_id", flat=True)) == [f"unread-{n}@customer.example" for n in range(3)]
+    live_mailbox.refresh_from_db()
+    assert live_mailbox.last_uid == 4
+    third = inbound.fetch_mailbox(mailbox=live_mailbox, now=at(120))
+    assert third is not None and third.fetched == 0

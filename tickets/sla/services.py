@@ -207,6 +207,10 @@ def on_ticket_event(event: hooks.TicketEvent) -> None:
     if event.name == events.MERGED:  # named for the survivor only; the merged ones are closed now
         ticket_ids += [m["id"] for m in event.fields.get("merged") or [] if isinstance(m, dict) and isinstance(m.get("id"), int)]
     setup = Setup.read()
+    if not setup.policies:
+        # No SLA in use: one query whatever the event names (a bulk change of 500 tickets stays cheap).
+        SlaClock.objects.filter(ticket_id__in=list(dict.fromkeys(ticket_ids))).delete()
+        return
     for ticket_id in dict.fromkeys(ticket_ids):
         recompute_ticket(ticket_id=ticket_id, now=now, setup=setup)
 

@@ -250,3 +250,17 @@ def test_deleting_the_target_stage_keeps_the_policy_without_its_stage_target(pol
     stage.delete()
     policy.refresh_from_db()
     assert policy.target_stage is None and "stage" not in policy.targets()
+
+
+def test_without_any_policy_a_bulk_change_costs_the_sla_listener_one_query(team: Team, alice: AgentProfile) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets import hooks
+
+    made = [services.create_ticket(actor=SYSTEM, team=team, subject=f"T{n}", now=CREATED) for n in range(30)]
+    event = hooks.TicketEvent(name="ticket.bulk_updated", ticket_ids=tuple(t.pk for t in made), fields={"changes": ["priority"]})
+    with CaptureQueriesContext(connection) as queries:
+        sla.on_ticket_event(event)
+    # The policies, the pausing stages, and one delete of any stale clocks.
+    assert len(queries) <= 3, [q["sql"] for q in queries]

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import nh3
 from django.utils.translation import gettext as _
 
 from contactcenter.core.errors import InvalidInput
@@ -30,8 +31,10 @@ MACRO_TYPES = ("set_status", "set_priority", "set_stage", "set_type", "add_tags"
 RULE_TYPES = (*MACRO_TYPES, "dispatch", "email", "sms", "webhook")
 MAX_ACTIONS = 20
 
-#: What an e-mail / SMS action records while no channel can send it (tickets/mail does not offer a send call yet).
-NOT_SENT_NO_MAIL = "not sent: no mail channel"
+#: What an e-mail action records: queued in the e-mail channel's outbox (tickets/mail), or why not.
+QUEUED = "queued"
+NOT_SENT_NO_MAILBOX = "not sent: no customer e-mail address or team mailbox"
+#: There is no SMS channel: an SMS action records this.
 NOT_SENT_NO_SMS = "not sent: no SMS channel"
 
 
@@ -158,14 +161,15 @@ def run(action: dict[str, Any], *, ticket_id: int, actor: Actor, now: datetime, 
         body = rendering.render(template.body, rendering.context_for(ticket=_fresh(ticket_id), agent=writer))
         entry = services.reply(ticket_id=ticket_id, actor=actor, body=body, now=now)
         done.update(template=template.pk, entry=entry.pk)
-    elif kind in ("email", "sms"):
+    elif kind == "email":
+        done.update(_email(action, ticket_id=ticket_id, actor=actor, now=now, writer=writer))
+    elif kind == "sms":
         template = _template(action["template"])
-        ticket = _fresh(ticket_id)
-        context = rendering.context_for(ticket=ticket, agent=writer)
+        context = rendering.context_for(ticket=_fresh(ticket_id), agent=writer)
         rendering.render(template.subject, context)
         rendering.render(template.body, context, html=template.is_html)
-        # No channel to hand it to yet (tickets/mail exposes no send call): the intent is logged, nothing is sent.
-        done.update(template=template.pk, result=NOT_SENT_NO_MAIL if kind == "email" else NOT_SENT_NO_SMS)
+        # No SMS channel exists: the intent is logged, nothing is sent.
+        done.update(template=template.pk, result=NOT_SENT_NO_SMS)
     elif kind == "webhook":
         webhook = Webhook.objects.filter(pk=action["webhook"], is_active=True).first()
         if webhook is None:
@@ -176,6 +180,26 @@ def run(action: dict[str, Any], *, ticket_id: int, actor: Actor, now: datetime, 
         )
         done.update(webhook=webhook.pk, delivery=delivery.pk, result="queued")
     return done
+
+
+def _email(action: dict[str, Any], *, ticket_id: int, actor: Actor, now: datetime, writer: AgentProfile | None) -> dict[str, Any]:
+    """A templated mail to the customer through the e-mail channel: written on the ticket as the desk's public
+    reply (the customer reads it in the portal as well) and queued in the channel's outbox, in the ticket's
+    mail thread (its subject is the thread's, ``Re: … [T-…]``, not the template's)."""
+    from tickets.mail import outbound
+
+    template = _template(action["template"])
+    ticket = _fresh(ticket_id)
+    context = rendering.context_for(ticket=ticket, agent=writer)
+    rendering.render(template.subject, context)
+    body = rendering.render(template.body, context, html=template.is_html)
+    if template.is_html:
+        body = nh3.clean(body, tags=set()).strip()
+    if not outbound.recipient(ticket) or outbound.mailbox_for(ticket) is None:
+        return {"template": template.pk, "result": NOT_SENT_NO_MAILBOX}
+    entry = services.reply(ticket_id=ticket_id, actor=actor, body=body, now=now)
+    queued = outbound.enqueue_reply(entry_id=entry.pk, now=now, include_system=True)
+    return {"template": template.pk, "entry": entry.pk, "result": QUEUED if queued is not None else NOT_SENT_NO_MAILBOX}
 
 
 def webhook_payload(ticket: Ticket, *, now: datetime) -> dict[str, Any]:

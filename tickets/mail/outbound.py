@@ -66,11 +66,17 @@ def on_ticket_event(event: hooks.TicketEvent) -> None:
     enqueue_reply(entry_id=int(entry["id"]), now=datetime.fromisoformat(entry["created_at"]))
 
 
-def enqueue_reply(*, entry_id: int, now: datetime) -> OutboundMail | None:
-    """The outbox row for one agent reply (once per reply), or None when there is nobody to mail or no mailbox."""
+def enqueue_reply(*, entry_id: int, now: datetime, include_system: bool = False) -> OutboundMail | None:
+    """The outbox row for one agent reply (once per reply), or None when there is nobody to mail or no mailbox.
+
+    ``include_system``: a reply the desk wrote itself (an automation rule's e-mail action) is mailed too;
+    the hook never passes it, so rules' plain ``reply`` actions stay on the portal only."""
+    written_by = Q(author_agent__isnull=False)
+    if include_system:
+        written_by |= Q(author_agent__isnull=True, author_customer__isnull=True)
     entry = (
         TimelineEntry.objects.select_related("ticket", "ticket__customer")
-        .filter(pk=entry_id, kind=TimelineEntry.Kind.PUBLIC_REPLY, author_agent__isnull=False)
+        .filter(written_by, pk=entry_id, kind=TimelineEntry.Kind.PUBLIC_REPLY)
         .first()
     )
     if entry is None:

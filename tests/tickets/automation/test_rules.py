@@ -185,7 +185,7 @@ def test_assign_via_routing_and_email_without_a_channel(
         ticket = make_ticket()
     assert _fresh(ticket).assignee_id == alice.pk
     [run] = RuleRun.objects.filter(ticket=ticket)
-    assert run.actions[1]["result"] == "not sent: no mail channel"
+    assert run.actions[1]["result"] == "not sent: no customer e-mail address or team mailbox"
 
 
 def test_rules_are_checked_when_saved(make_rule: Any) -> None:
@@ -268,3 +268,23 @@ def test_rules_without_change_conditions_do_not_read_the_timeline(
         for callback in pending:
             callback()
     assert not any("tickets_timelineentry" in q["sql"] for q in captured.captured_queries)
+
+
+def test_an_email_action_is_written_on_the_ticket_and_queued_in_the_mail_outbox(
+    make_rule: Any, make_template: Any, make_ticket: Any, team: Any, after_commit: Any
+) -> None:
+    from tickets.mail.models import Mailbox, OutboundMail
+    from tickets.models import TimelineEntry
+
+    Mailbox.objects.create(team=team, address="help@shop.example", imap_host="127.0.0.1", imap_user="help")
+    mail = make_template("Ack", "<p>We got <b>${ticket.number}</b>.</p>", kind="email", subject="Re: ${ticket.subject}", is_html=True)
+    make_rule("Acknowledge", actions=[{"type": "email", "template": mail.pk}])
+    with after_commit():
+        ticket = make_ticket()
+    [run] = RuleRun.objects.filter(ticket=ticket)
+    assert run.actions[0]["result"] == "queued"
+    entry = TimelineEntry.objects.get(pk=run.actions[0]["entry"])
+    assert entry.kind == TimelineEntry.Kind.PUBLIC_REPLY and entry.author_agent_id is None
+    assert entry.body == f"We got {ticket.number}."
+    [queued] = OutboundMail.objects.filter(ticket=ticket)
+    assert (queued.entry_id, queued.to_address, queued.status) == (entry.pk, "wang@example.com", "pending")

@@ -105,6 +105,15 @@ def get_int_list(frame: dict[str, Any], key: str, *, max_items: int = 10) -> lis
     return value
 
 
+def get_rating(frame: dict[str, Any]) -> tuple[int, str]:
+    """The ``rate`` frame's score (an integer 1-5) and optional comment (at most 1000 characters)."""
+    score = frame.get("score")
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        raise InvalidInput("'score' must be an integer from 1 to 5.", field="score")
+    comment = get_str(frame, "comment", default="", max_len=1000)
+    return score, comment
+
+
 class TokenBucket:
     """Per-connection frame budget: ``rate`` frames a second with bursts up to ``burst``."""
 

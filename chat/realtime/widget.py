@@ -9,7 +9,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from chat import bot_bridge, events, routing_hooks, selectors, services
+from chat import bot_bridge, events, rating, routing_hooks, selectors, services
 from chat.models import Conversation
 from chat.protocol import (
     CLOSE_FORBIDDEN_ORIGIN,
@@ -19,6 +19,7 @@ from chat.protocol import (
     get_bool,
     get_int,
     get_int_list,
+    get_rating,
     get_str,
 )
 from chat.realtime.base import ConversationStream, Session, Transport, limits, run_service
@@ -43,6 +44,7 @@ class WidgetSession(Session):
         "ping": "on_ping",
         "bot_feedback": "on_bot_feedback",
         "request_agent": "on_request_agent",
+        "rate": "on_rate",
     }
 
     def __init__(self, transport: Transport, *, channel_key: str, origin: str | None) -> None:
@@ -264,6 +266,22 @@ class WidgetSession(Session):
         )
         if not moved:
             raise Conflict("The conversation is not with the bot.", reason="not_with_bot")
+
+    async def on_rate(self, frame: dict[str, Any]) -> None:
+        """The visitor's 1-5 rating (and comment) of this resolved conversation, once."""
+        _, customer = self._require_hello()
+        score, comment = get_rating(frame)
+        if self.conversation_id is None:
+            raise NotFound("No conversation yet.")
+        rated = await run_service(
+            rating.rate_conversation,
+            conversation_id=self.conversation_id,
+            customer_id=customer.pk,
+            score=score,
+            comment=comment,
+            now=timezone.now(),
+        )
+        await self.send({"type": "rated", **rated})
 
     async def on_typing(self, frame: dict[str, Any]) -> None:
         self._require_hello()

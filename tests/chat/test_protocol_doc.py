@@ -396,6 +396,10 @@ async def run_scenario(settings: Any) -> Recorder:
     await console.recv_type("resolved")
     await console.recv_until(lambda f: f["type"] == "agent_state" and f["wrap_up_until"] is not None)
     await again.recv_until(lambda f: f["type"] == "conversation" and f["conversation"]["status"] == "resolved")
+    await again.send({"type": "rate", "score": 5, "comment": "Quick and kind"})
+    await again.recv_type("rated")
+    await again.send({"type": "rate", "score": 1})
+    await again.recv_error()
     await Conversation.objects.filter(pk=conv_id).aupdate(status=Conversation.Status.CLOSED)
     await console.send({"type": "message", "conversation_id": conv_id, "client_id": "a-9", "body": "One more thing"})
     await console.recv_error()
@@ -480,6 +484,7 @@ ANSWERS = {
     ("widget", "ping"): "pong",
     ("widget", "bot_feedback"): "bot_feedback_recorded",
     ("widget", "request_agent"): None,
+    ("widget", "rate"): "rated",
     ("agent", "join"): "joined",
     ("agent", "leave"): "left",
     ("agent", "message"): "ack",
@@ -532,6 +537,9 @@ async def prepared_widget(example: Example) -> tuple[Client, dict[str, Any]]:
             frame["turn_id"] = answer["message"]["meta"]["turn_id"]
         return visitor, frame
     visitor, _, conv_id = await visitor_with_conversation(channel.public_key)
+    if example.type == "rate":
+        await Conversation.objects.filter(pk=conv_id).aupdate(status=Conversation.Status.RESOLVED)
+        return visitor, frame
     if frame.get("attachments"):
         frame["attachments"] = [await sync_to_async(_visitor_upload)(conv_id) for _ in frame["attachments"]]
     return visitor, frame

@@ -155,6 +155,13 @@
       talk_to_person: "Talk to a person",
       ticket_created: "We have opened ticket {number} for your request; a colleague will follow up.",
       bot_handoff: "Connecting you to a person…",
+      rate_prompt: "How would you rate this chat?",
+      rate_score: "{n} out of 5",
+      rate_low: "Very unsatisfied",
+      rate_high: "Very satisfied",
+      rate_comment: "Anything to add? (optional)",
+      rate_send: "Send rating",
+      rate_thanks: "Thanks for rating this chat!",
     },
     "zh-hans": {
       open_chat: "打开在线客服",
@@ -211,6 +218,13 @@
       talk_to_person: "转人工客服",
       ticket_created: "已为您创建工单 {number}，稍后会有同事跟进处理。",
       bot_handoff: "正在为您转接人工客服…",
+      rate_prompt: "请为本次服务评分",
+      rate_score: "{n} 分（满分 5 分）",
+      rate_low: "非常不满意",
+      rate_high: "非常满意",
+      rate_comment: "还有什么想说的吗？（选填）",
+      rate_send: "提交评价",
+      rate_thanks: "感谢您的评价！",
     },
   };
 
@@ -831,6 +845,10 @@
         send({ type: "resume", last_seq: state.lastSeq });
       }
     },
+    rated: function (frame) {
+      rememberRated(frame.conversation_id, frame.score);
+      render();
+    },
     error: onError,
   };
 
@@ -961,6 +979,11 @@
 
   function onError(frame) {
     var ref = frame.ref;
+    if (frame.code === "already_rated" && state.conversation) {
+      rememberRated(state.conversation.id, 0);
+      render();
+      return;
+    }
     if (ref === "start") {
       state.startPending = false;
       settleConversationWaiters(frame);
@@ -1288,6 +1311,15 @@
     ".choice:hover,.choice:focus-visible{background:var(--cc-accent);color:var(--cc-on-accent);outline:none;}",
     ".feedback{display:flex;align-items:center;gap:6px;margin-top:6px;font-size:12px;color:#6b7280;}",
     ".feedback .choice{padding:2px 10px;font-size:12px;}",
+    ".rating{padding:10px 16px;border-top:1px solid #eceef2;background:#f9fafb;flex:none;font-size:13px;}",
+    ".rating[hidden]{display:none;}",
+    ".rating .scores{display:flex;gap:6px;margin:6px 0 2px;}",
+    ".rating .scores .choice{min-width:36px;min-height:36px;text-align:center;}",
+    ".rating .scores .choice[aria-pressed=true]{background:var(--cc-accent);color:var(--cc-on-accent);}",
+    ".rating .ends{display:flex;justify-content:space-between;font-size:11.5px;color:#6b7280;max-width:220px;}",
+    ".rating textarea{width:100%;margin-top:6px;font:inherit;font-size:13px;border:1px solid #d1d5db;border-radius:8px;padding:6px 8px;resize:none;}",
+    ".rating .primary-sm{margin-top:6px;border:0;border-radius:8px;padding:6px 12px;background:var(--cc-accent);color:var(--cc-on-accent);cursor:pointer;}",
+    ".rating .primary-sm[disabled]{opacity:.5;cursor:default;}",
     ".visitor .bubble{background:var(--cc-accent);color:var(--cc-on-accent);border-bottom-right-radius:6px;}",
     ".agent .bubble,.bot .bubble,.greeting .bubble{background:#fff;color:#1f2937;border:1px solid #e6e8ec;border-bottom-left-radius:6px;}",
     ".bubble a{color:inherit;text-decoration:underline;}",
@@ -1406,6 +1438,8 @@
 
     ui.notice = el("div", { class: "notice", testid: "cc-notice", role: "alert" });
     ui.notice.hidden = true;
+    ui.rating = el("div", { class: "rating", testid: "cc-rating" });
+    ui.rating.hidden = true;
 
     ui.textarea = el("textarea", {
       testid: "cc-composer",
@@ -1456,6 +1490,7 @@
       ui.body,
       ui.typing,
       ui.notice,
+      ui.rating,
       ui.composer
     );
     ui.panel.hidden = true;
@@ -1582,6 +1617,7 @@
 
     ui.notice.hidden = !state.notice;
     ui.notice.textContent = state.notice || "";
+    renderRating();
 
     ui.composer.hidden = needsPrechat() || state.fatal;
     var max = state.limits.max_message_chars || 5000;
@@ -1592,6 +1628,79 @@
       body.scrollTop = body.scrollHeight;
     }
     if (state.open) markReadIfVisible();
+  }
+
+  // ------------------------------------------------------------------------------ rating (CSAT)
+
+  function ratedScore(conversationId) {
+    var all = readStore().rated || {};
+    return Object.prototype.hasOwnProperty.call(all, conversationId) ? all[conversationId] : null;
+  }
+
+  function rememberRated(conversationId, score) {
+    if (typeof conversationId !== "number") return;
+    var all = readStore().rated || {};
+    all[conversationId] = typeof score === "number" ? score : 0;
+    var keys = Object.keys(all);
+    if (keys.length > 20) delete all[keys[0]];
+    writeStore({ rated: all });
+    state.ratingChoice = null;
+  }
+
+  // Shown under a resolved conversation until the visitor rates it; built from text nodes only.
+  function renderRating() {
+    var conv = state.conversation;
+    var show = !!(conv && conv.status === "resolved") && !state.fatal;
+    var key = show ? conv.id + ":" + (ratedScore(conv.id) === null ? "ask:" + (state.ratingChoice || 0) : "done") : "";
+    ui.rating.hidden = !show;
+    if (ui.rating.renderedFor === key) return;
+    ui.rating.renderedFor = key;
+    ui.rating.textContent = "";
+    if (!show) return;
+    if (ratedScore(conv.id) !== null) {
+      ui.rating.appendChild(el("div", { testid: "cc-rating-thanks", text: t("rate_thanks") }));
+      return;
+    }
+    ui.rating.appendChild(el("div", { text: t("rate_prompt") }));
+    var scores = el("div", { class: "scores", role: "group", "aria-label": t("rate_prompt") });
+    [1, 2, 3, 4, 5].forEach(function (n) {
+      scores.appendChild(
+        el("button", {
+          type: "button",
+          class: "choice",
+          testid: "cc-rate-" + n,
+          text: String(n),
+          title: t("rate_score", { n: n }),
+          "aria-label": t("rate_score", { n: n }),
+          "aria-pressed": state.ratingChoice === n ? "true" : "false",
+          onclick: function () {
+            state.ratingChoice = n;
+            render();
+          },
+        })
+      );
+    });
+    ui.rating.appendChild(scores);
+    ui.rating.appendChild(el("div", { class: "ends" }, el("span", { text: t("rate_low") }), el("span", { text: t("rate_high") })));
+    var comment = el("textarea", { rows: "2", maxlength: "1000", testid: "cc-rate-comment", placeholder: t("rate_comment"), "aria-label": t("rate_comment") });
+    comment.value = state.ratingComment || "";
+    comment.addEventListener("input", function () {
+      state.ratingComment = comment.value;
+    });
+    ui.rating.appendChild(comment);
+    ui.rating.appendChild(
+      el("button", {
+        type: "button",
+        class: "primary-sm",
+        testid: "cc-rate-send",
+        text: t("rate_send"),
+        disabled: !state.ratingChoice,
+        onclick: function () {
+          if (!state.ratingChoice) return;
+          if (send({ type: "rate", score: state.ratingChoice, comment: (state.ratingComment || "").slice(0, 1000) })) state.ratingComment = "";
+        },
+      })
+    );
   }
 
   function needsPrechat() {

@@ -23,6 +23,7 @@ from contactcenter.core.customers.models import Customer
 from contactcenter.core.errors import ContactCenterError, NotFound
 from contactcenter.core.staff.models import Team
 from tickets import services
+from tickets.csat import portal as csat_portal
 from tickets.errors import UrgedRecently
 from tickets.models import Source, Status, Ticket
 from tickets.portal import auth, throttle
@@ -161,6 +162,7 @@ def _detail(request: HttpRequest, customer: Customer, ticket: Ticket, *, asked_f
         "can_reply": ticket.status != Status.CLOSED,
         "can_reopen": ticket.status == Status.SOLVED,
         "can_urge": ticket.status == Status.OPEN,
+        **csat_portal.rating_context(ticket),
     }
     return _page(request, "ticket_detail.html", context, status=400 if form is not None else 200)
 

@@ -28,6 +28,7 @@ JS_STRINGS: tuple[str, ...] = (
     gettext_noop("%(name)s (mine)"),
     gettext_noop("%(name)s is handling this conversation. You can add internal notes."),
     gettext_noop("%(name)s is typing…"),
+    gettext_noop("%(score)s out of 5"),
     gettext_noop("%(name)s is writing a note…"),
     gettext_noop("%(name)s joined the conversation"),
     gettext_noop("%(name)s resolved the conversation"),

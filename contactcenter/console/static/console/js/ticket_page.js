@@ -106,12 +106,13 @@ class TicketPage {
   }
 
   async reload() {
-    const [ticket, timeline, links, reminders, sla] = await Promise.all([
+    const [ticket, timeline, links, reminders, sla, csat] = await Promise.all([
       this.api.get(this.url()),
       this.api.get(this.url("timeline")),
       this.api.get(this.url("links")),
       this.api.get(this.url("follow-ups")),
       this.api.get(this.url("sla")).catch(() => ({ clocks: [] })),
+      this.api.get(this.url("csat")).catch(() => ({ rating: null })),
     ]);
     this.ticket = ticket;
     this.$("[data-role=loading]").hidden = true;
@@ -125,6 +126,20 @@ class TicketPage {
     this.renderLinks(links.results);
     this.renderReminders(reminders.results);
     this.renderSla(sla.clocks);
+    this.renderRating(csat.rating);
+  }
+
+  // The customer's satisfaction rating (tickets.csat), once given; text only.
+  renderRating(rating) {
+    const box = this.$("[data-testid=ticket-rating]");
+    box.hidden = !rating;
+    const body = clear(box.querySelector("[data-role=rating]"));
+    if (!rating) return;
+    body.append(
+      h("strong", { class: rating.score <= 2 ? "rating-low" : "", "data-testid": "ticket-rating-score", text: t("%(score)s out of 5", { score: rating.score }) }),
+      h("span", { class: "muted", text: ` ${dateTime(rating.created_at)}` }),
+    );
+    if (rating.comment) body.append(h("div", { class: "entry-body", "data-testid": "ticket-rating-comment", text: rating.comment }));
   }
 
   renderSla(clocks) {

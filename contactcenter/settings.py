@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "tickets.sla",
     "tickets.csat",
     "chat",
+    "chat.wechat",
     "widget",
     "contactcenter.console",
 ]
@@ -304,6 +305,13 @@ CC_PORTAL_MAIL_IN_BACKGROUND = env.bool("CC_PORTAL_MAIL_IN_BACKGROUND", default=
 # The e-mail channel (docs/email.md): larger incoming mails are not downloaded, only logged.
 CC_MAIL_MAX_BYTES = env.int("CC_MAIL_MAX_BYTES", default=25 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# WeChat Official Accounts (docs/wechat.md): the API's base URL (tests point it at a local fake), how
+# old a signed callback may be before it counts as a replay, and whether callbacks are processed in a
+# thread after WeChat has its answer (tests process them in the request).
+CC_WECHAT_API_BASE = env.str("CC_WECHAT_API_BASE", default="https://api.weixin.qq.com").rstrip("/")
+CC_WECHAT_MAX_SKEW_S = env.int("CC_WECHAT_MAX_SKEW_S", default=300)
+CC_WECHAT_TIMEOUT_S = env.float("CC_WECHAT_TIMEOUT_S", default=5.0)
+CC_WECHAT_IN_BACKGROUND = env.bool("CC_WECHAT_IN_BACKGROUND", default=True)
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("widget.urls")),
     path("", include("chat.urls")),
+    path("", include("chat.wechat.urls")),
     path("", include("routing.urls")),
     path("", include("bot.urls")),
     path("", include("tickets.urls")),

@@ -26,3 +26,11 @@ def test_a_solved_ticket_offers_the_rating_link_then_shows_the_score(solved: Any
     services.rate_ticket(token=services.rating_token(ticket_id=ticket.pk), score=5, comment="", now=timezone.now())
     page = client.get(f"/portal/tickets/{ticket.number}/").content.decode()
     assert 'data-testid="rate"' not in page and 'data-testid="rated"' in page
+
+
+def test_the_admin_lists_ratings_and_visits_read_only(admin_client: Any, solved: Any) -> None:
+    ticket = solved()
+    services.rate_ticket(token=services.rating_token(ticket_id=ticket.pk), score=3, comment="ok", now=timezone.now())
+    for name in ("rating", "invitation", "followupvisit"):
+        assert admin_client.get(f"/admin/tickets_csat/{name}/").status_code == 200
+    assert admin_client.get("/admin/tickets_csat/rating/add/").status_code == 403

@@ -107,3 +107,27 @@ def test_the_bot_answers_a_wechat_user_through_the_customer_service_api(fake_wec
     sends = fake_wechat.sends()
     assert sends and sends[0][1]["touser"] == "oBob"
     assert "reset link" in sends[0][1]["text"]["content"]
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a3e1d8a10000000049454e44ae426082"
+)
+
+
+def test_an_agents_image_is_uploaded_as_media_and_sent_as_an_image_message(fake_wechat):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    account = make_account()
+    conversation, agent = _conversation_with_agent(account)
+    upload = SimpleUploadedFile("shot.png", PNG, content_type="image/png")
+    attachment = services.store_attachment(conversation_id=conversation.pk, sender=services.Sender.for_agent(agent), upload=upload)
+    services.agent_post_message(
+        agent=agent, conversation_id=conversation.pk, body="看这张图", client_id="img", attachment_ids=[attachment.pk], now=timezone.now()
+    )
+    assert outbound.forward_and_send(timezone.now()) == 2
+    uploads = [body for path, query, body in fake_wechat.calls if path == "/cgi-bin/media/upload"]
+    assert len(uploads) == 1 and PNG in uploads[0]
+    assert [body for _, body in fake_wechat.sends()] == [
+        {"touser": "oAlice", "msgtype": "text", "text": {"content": "看这张图"}},
+        {"touser": "oAlice", "msgtype": "image", "image": {"media_id": "media-1"}},
+    ]

@@ -70,7 +70,8 @@ def test_solved_a_day_ago_fires_once_per_solve(make_rule: Any, make_template: An
     services.solve_ticket(ticket_id=ticket.pk, actor=alice, now=T0 + timedelta(hours=52))
     assert engine.run_time_rules(T0 + timedelta(hours=77)) == 1  # a new solve: once more
     assert TimeRuleFiring.objects.filter(ticket=ticket).count() == 2
-    assert [r.actions[0]["result"] for r in RuleRun.objects.filter(ticket=ticket)] == ["not sent: no customer e-mail address or team mailbox"] * 2
+    results = [r.actions[0]["result"] for r in RuleRun.objects.filter(ticket=ticket)]
+    assert results == ["not sent: no customer e-mail address or team mailbox"] * 2  # the team has no mailbox
 
 
 def test_a_time_rule_without_a_time_condition_fires_once_per_period(make_rule: Any, make_ticket: Any) -> None:

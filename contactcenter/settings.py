@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "tickets.automation",
     "tickets.sla",
     "tickets.csat",
+    "tickets.sms",
     "chat",
     "chat.wechat",
     "widget",
@@ -304,6 +305,12 @@ CC_WEBFORM_PER_IP = env.int("CC_WEBFORM_PER_IP", default=5)
 CC_PORTAL_MAIL_IN_BACKGROUND = env.bool("CC_PORTAL_MAIL_IN_BACKGROUND", default=True)
 # The e-mail channel (docs/email.md): larger incoming mails are not downloaded, only logged.
 CC_MAIL_MAX_BYTES = env.int("CC_MAIL_MAX_BYTES", default=25 * 1024 * 1024)
+# The SMS channel (docs/automation.md): a generic HTTP JSON gateway (empty URL: no SMS is queued), its
+# Bearer token, the sender name or number it is asked to show, and how long a call may take.
+CC_SMS_GATEWAY_URL = env.str("CC_SMS_GATEWAY_URL", default="")
+CC_SMS_GATEWAY_TOKEN = env.str("CC_SMS_GATEWAY_TOKEN", default="")
+CC_SMS_SENDER = env.str("CC_SMS_SENDER", default="")
+CC_SMS_TIMEOUT_S = env.float("CC_SMS_TIMEOUT_S", default=5.0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # WeChat Official Accounts (docs/wechat.md): the API's base URL (tests point it at a local fake), how
 # old a signed callback may be before it counts as a replay, and whether callbacks are processed in a

@@ -6,7 +6,8 @@ An action is ``{"type": ..., ...}``:
   id of the ticket's team), ``set_type`` (a type id or null), ``add_tags`` / ``remove_tags`` (a list of names),
   ``assign`` (an agent id or null: back to the pool), ``dispatch`` (assign through routing, when unassigned);
 - ``add_note`` (``body``, a template), ``reply`` (``template``: a reply template's id);
-- rules only: ``email`` / ``sms`` (``template`` of that kind, to the customer), ``webhook`` (``webhook`` id).
+- rules only: ``email`` / ``sms`` (``template`` of that kind, to the customer through tickets/mail or tickets/sms),
+  ``webhook`` (``webhook`` id).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ MAX_ACTIONS = 20
 #: What an e-mail action records: queued in the e-mail channel's outbox (tickets/mail), or why not.
 QUEUED = "queued"
 NOT_SENT_NO_MAILBOX = "not sent: no customer e-mail address or team mailbox"
-#: There is no SMS channel: an SMS action records this.
-NOT_SENT_NO_SMS = "not sent: no SMS channel"
+#: What an SMS action records when it is not queued in the SMS channel's outbox (tickets/sms).
+NOT_SENT_NO_SMS = "not sent: no SMS gateway configured"
+NOT_SENT_NO_PHONE = "not sent: the customer has no phone number"
 
 
 def _bad(message: str, index: int) -> InvalidInput:
@@ -164,12 +166,7 @@ def run(action: dict[str, Any], *, ticket_id: int, actor: Actor, now: datetime, 
     elif kind == "email":
         done.update(_email(action, ticket_id=ticket_id, actor=actor, now=now, writer=writer))
     elif kind == "sms":
-        template = _template(action["template"])
-        context = rendering.context_for(ticket=_fresh(ticket_id), agent=writer)
-        rendering.render(template.subject, context)
-        rendering.render(template.body, context, html=template.is_html)
-        # No SMS channel exists: the intent is logged, nothing is sent.
-        done.update(template=template.pk, result=NOT_SENT_NO_SMS)
+        done.update(_sms(action, ticket_id=ticket_id, now=now, writer=writer))
     elif kind == "webhook":
         webhook = Webhook.objects.filter(pk=action["webhook"], is_active=True).first()
         if webhook is None:
@@ -200,6 +197,26 @@ def _email(action: dict[str, Any], *, ticket_id: int, actor: Actor, now: datetim
     entry = services.reply(ticket_id=ticket_id, actor=actor, body=body, now=now)
     queued = outbound.enqueue_reply(entry_id=entry.pk, now=now, include_system=True)
     return {"template": template.pk, "entry": entry.pk, "result": QUEUED if queued is not None else NOT_SENT_NO_MAILBOX}
+
+
+def _sms(action: dict[str, Any], *, ticket_id: int, now: datetime, writer: AgentProfile | None) -> dict[str, Any]:
+    """A templated text to the customer's phone, queued in the SMS channel's outbox (the ticker sends it)."""
+    from tickets.sms import gateway, outbound
+
+    template = _template(action["template"])
+    ticket = _fresh(ticket_id)
+    context = rendering.context_for(ticket=ticket, agent=writer)
+    rendering.render(template.subject, context)
+    body = rendering.render(template.body, context, html=template.is_html)
+    if template.is_html:
+        body = nh3.clean(body, tags=set()).strip()
+    if gateway.configured() is None:
+        return {"template": template.pk, "result": NOT_SENT_NO_SMS}
+    number = outbound.phone_number(ticket)
+    if not number:
+        return {"template": template.pk, "result": NOT_SENT_NO_PHONE}
+    row = outbound.enqueue(ticket=ticket, to_number=number, body=body, now=now)
+    return {"template": template.pk, "sms": row.pk, "result": QUEUED}
 
 
 def webhook_payload(ticket: Ticket, *, now: datetime) -> dict[str, Any]:

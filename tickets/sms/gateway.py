@@ -8,6 +8,7 @@ within the timeout or an unreachable gateway is retried.
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -62,11 +63,18 @@ class HttpJsonGateway:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as response:  # noqa: S310 - http(s) only
                 raw = response.read(64 * 1024)
         except urllib.error.HTTPError as error:
-            detail = f"HTTP {error.code}: " + error.read(300).decode("utf-8", "replace").strip()
-            return Result(Outcome.REFUSED if 400 <= error.code < 500 else Outcome.RETRY, error=detail[:500])
-        except (urllib.error.URLError, OSError, ValueError) as error:  # timeouts are OSErrors
+            return Result(Outcome.REFUSED if 400 <= error.code < 500 else Outcome.RETRY, error=_detail(error))
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:  # timeouts are OSErrors
             return Result(Outcome.RETRY, error=(type(error).__name__ + ": " + str(error))[:500])
         return Result(Outcome.SENT, message_id=_message_id(raw))
+
+
+def _detail(error: urllib.error.HTTPError) -> str:
+    try:
+        body = error.read(300).decode("utf-8", "replace").strip()
+    except (http.client.HTTPException, OSError):
+        body = ""
+    return f"HTTP {error.code}: {body}"[:500]
 
 
 def _message_id(raw: bytes) -> str:

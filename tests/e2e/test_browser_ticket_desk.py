@@ -227,6 +227,7 @@ def test_an_agent_opens_a_ticket_for_a_caller_and_corrects_its_subject(
     desk_server: LiveServer, open_page: OpenPage, snapshot: Snapshot
 ) -> None:
     page = sign_in(open_page("wang-new"), desk_server, "wang")
+    expect(rows(page).first).to_be_visible()  # the desk has loaded (teams and types for the dialog)
     page.get_by_test_id("new-ticket").click()
     page.get_by_test_id("new-subject").fill("电话报修：光猫没有信号")
     page.get_by_test_id("new-description").fill("客户来电，光猫 LOS 灯红色。")

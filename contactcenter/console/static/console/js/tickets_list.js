@@ -529,6 +529,7 @@ class TicketList {
   // -------------------------------------------------------------------------------- new ticket
 
   openNew() {
+    if (!this.desk) return; // the desk (teams, types) is still loading
     const $d = (sel) => this.newDialog.el.querySelector(sel);
     const teams = this.desk.teams.filter((team) => team.member || this.desk.me.supervisor);
     fill($d("[data-testid=new-team]"), teams.map((team) => [String(team.id), team.name]), teams.length ? String(teams[0].id) : "");

@@ -14,7 +14,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter.core.errors import NotFound
 from contactcenter.core.rest import Flag, Text, request_agent, validated
 from contactcenter.core.staff.models import AgentProfile, Team
 from tickets import selectors, services
@@ -313,10 +312,5 @@ class FollowUpView(APIView):
         tags=TAGS,
     )
     def delete(self, request: Request, follow_up_id: int) -> Response:
-        agent = request_agent(request)
-        found = FollowUp.objects.filter(pk=follow_up_id).values_list("ticket_id", flat=True).first()
-        if found is None:
-            raise NotFound()
-        selectors.ticket_detail(actor=agent, ticket_id=found)  # a reminder on a hidden ticket reads as missing
-        services.cancel_follow_up(follow_up_id=follow_up_id, actor=agent, now=timezone.now())
+        services.cancel_follow_up(follow_up_id=follow_up_id, actor=request_agent(request), now=timezone.now())
         return Response(status=status.HTTP_204_NO_CONTENT)

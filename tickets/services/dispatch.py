@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from contactcenter.core.customers.models import Customer
-from contactcenter.core.errors import Conflict, Forbidden, InvalidInput
+from contactcenter.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from contactcenter.core.staff.models import AgentProfile
 from routing.handlers import RoutingEvent
 from routing.models import QueueEntry
@@ -170,10 +170,13 @@ def schedule_follow_up(
 
 def cancel_follow_up(*, follow_up_id: int, actor: AgentProfile, now: datetime) -> None:
     with transaction.atomic():
+        ticket_id = FollowUp.objects.filter(pk=follow_up_id).values_list("ticket_id", flat=True).first()
+        if ticket_id is None:
+            raise NotFound()
+        common.lock_ticket(actor=actor, ticket_id=ticket_id)  # a reminder on a hidden ticket reads as missing
         follow_up = FollowUp.objects.select_for_update().filter(pk=follow_up_id, fired_at__isnull=True, cancelled_at__isnull=True).first()
         if follow_up is None:
             raise InvalidInput(_("This reminder is no longer pending."))
-        common.lock_ticket(actor=actor, ticket_id=follow_up.ticket_id)
         if follow_up.agent_id != actor.pk and follow_up.created_by_id != actor.pk and not actor.is_supervisor:
             raise Forbidden()
         follow_up.cancelled_at = now
